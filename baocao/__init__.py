@@ -1,0 +1,1 @@
+"""baocao: reports and KPIs (báo cáo, chỉ số). Filled by the reports issue."""

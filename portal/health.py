@@ -1,0 +1,92 @@
+"""/healthz: database, cache, broker, worker heartbeat and the scheduler's last dispatch."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Max
+from django.utils import timezone
+
+from portal.choices import HeartbeatSource
+
+
+def check_database() -> dict:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # noqa: BLE001 — any failure means "down"
+        return {"ok": False, "error": exc.__class__.__name__}
+    return {"ok": True, "vendor": connection.vendor}
+
+
+def check_cache() -> dict:
+    try:
+        cache.set("healthz", "1", timeout=10)
+        ok = cache.get("healthz") == "1"
+    except Exception as exc:  # noqa: BLE001
+        return {"ok": False, "error": exc.__class__.__name__}
+    return {"ok": ok}
+
+
+def check_broker() -> dict:
+    url = settings.CELERY_BROKER_URL
+    if url.startswith("filesystem://"):
+        folder = Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"])
+        ok = folder.is_dir() and os.access(folder, os.W_OK)
+        return {"ok": ok, "transport": "filesystem"}
+    try:
+        from kombu import Connection
+
+        with Connection(url, connect_timeout=2) as conn:
+            conn.ensure_connection(max_retries=1)
+    except Exception as exc:  # noqa: BLE001
+        return {"ok": False, "transport": "redis", "error": exc.__class__.__name__}
+    return {"ok": True, "transport": "redis"}
+
+
+def _age_check(moment) -> dict:
+    if moment is None:
+        return {"ok": False, "last": None, "age_seconds": None}
+    age = (timezone.now() - moment).total_seconds()
+    return {
+        "ok": age <= settings.HEALTH_MAX_AGE.total_seconds(),
+        "last": moment.isoformat(),
+        "age_seconds": round(age),
+    }
+
+
+def check_worker() -> dict:
+    from portal.models import Heartbeat
+
+    beat_at = (
+        Heartbeat.objects.filter(source=HeartbeatSource.WORKER)
+        .values_list("beat_at", flat=True)
+        .first()
+    )
+    return _age_check(beat_at)
+
+
+def check_scheduler() -> dict:
+    from django_celery_beat.models import PeriodicTask
+
+    last = PeriodicTask.objects.aggregate(last=Max("last_run_at"))["last"]
+    return _age_check(last)
+
+
+def health_report() -> dict:
+    """Every check; the status is "ok" only when all of them pass."""
+    report = {"database": check_database()}
+    report["cache"] = check_cache()
+    report["broker"] = check_broker()
+    if report["database"]["ok"]:
+        report["worker"] = check_worker()
+        report["scheduler"] = check_scheduler()
+    else:
+        report["worker"] = report["scheduler"] = {"ok": False, "error": "database unavailable"}
+    report["status"] = "ok" if all(part["ok"] for part in report.values()) else "fail"
+    return report

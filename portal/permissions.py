@@ -1,0 +1,73 @@
+"""The permission choke point: which agencies a user may do X in (STYLE.md §4.4).
+
+Permissions are django-guardian object permissions on `Agency` only (never one row per dossier)
+and apply to the agency's whole subtree: an officer granted `portal.receive_dossier` on a
+district may receive for the district and every commune under it, and for nothing else.
+`agencies_with_perm` answers with a lazy queryset that compiles to one SQL query, so later apps
+filter their querysets with `agency__in=agencies_with_perm(user, perm)` as a subquery.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Length, Substr
+
+from portal.choices import Role
+from portal.models import Agency, AgencyGroupObjectPermission, AgencyUserObjectPermission
+
+# What each role may do in the agencies it is granted on.
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.CITIZEN: frozenset(),
+    Role.DESK_OFFICER: frozenset({"view_dossier", "receive_dossier"}),
+    Role.PROCESSING_OFFICER: frozenset({"view_dossier", "process_dossier"}),
+    Role.LEADER: frozenset(
+        {"view_dossier", "process_dossier", "approve_dossier", "assign_dossier", "view_reports"}
+    ),
+    Role.REPORT_VIEWER: frozenset({"view_reports"}),
+    Role.ADMINISTRATOR: frozenset(
+        {"view_dossier", "receive_dossier", "process_dossier", "approve_dossier",
+         "assign_dossier", "view_reports", "manage_agency"}
+    ),
+}
+AGENCY_PERMISSIONS = frozenset(codename for codename, _label in Agency._meta.permissions)
+
+
+def _codename(perm: str) -> str:
+    app_label, _dot, codename = perm.rpartition(".")
+    if app_label not in ("", "portal") or codename not in AGENCY_PERMISSIONS:
+        raise ValueError(f"{perm!r} is not a permission on Agency")
+    return codename
+
+
+def granted_agencies(user, perm: str) -> QuerySet[Agency]:
+    """Agencies where `perm` was granted to the user directly or through one of their groups."""
+    codename = _codename(perm)
+    direct = AgencyUserObjectPermission.objects.filter(
+        user=user, permission__codename=codename, permission__content_type__app_label="portal"
+    ).values("content_object_id")
+    via_group = AgencyGroupObjectPermission.objects.filter(
+        group__user=user, permission__codename=codename,
+        permission__content_type__app_label="portal",
+    ).values("content_object_id")
+    return Agency.objects.filter(Q(pk__in=direct) | Q(pk__in=via_group))
+
+
+def agencies_with_perm(user, perm: str) -> QuerySet[Agency]:
+    """Every agency the user may exercise `perm` in: the granted ones and their descendants.
+
+    One query: a descendant's materialised path starts with its ancestor's path.
+    """
+    codename = _codename(perm)
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Agency.objects.none()
+    if user.is_superuser:
+        return Agency.objects.all()
+    ancestors = granted_agencies(user, codename).filter(
+        path=Substr(OuterRef("path"), 1, Length("path"))
+    )
+    return Agency.objects.filter(Exists(ancestors))
+
+
+def has_agency_perm(user, perm: str, agency: Agency) -> bool:
+    """May the user exercise `perm` in this agency (granted on it or on an ancestor)?"""
+    return agencies_with_perm(user, perm).filter(pk=agency.pk).exists()

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ThanhtoanConfig(AppConfig):
+    name = "thanhtoan"
+    verbose_name = "Thanh toán"
