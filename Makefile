@@ -38,6 +38,7 @@ services:
 	@bash .ci/services
 
 test: install services
+	$(BIN)/ruff check .
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 	  $(BIN)/python -m pytest -n auto --dist loadfile -q
 

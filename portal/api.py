@@ -65,7 +65,7 @@ class AgencySerializer(serializers.ModelSerializer):
         parent_codes = self.context.get("parent_codes")
         if parent_codes is not None:
             return parent_codes.get(agency.path[: -Agency.steplen])
-        parent = agency.get_parent()
+        parent = Agency.objects.get_parent(agency)
         return parent.code if parent else None
 
 

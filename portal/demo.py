@@ -118,9 +118,7 @@ def upsert_agency(parent: Agency | None, *, code: str, **fields) -> Agency:
         if changed:
             agency.save(update_fields=changed)
         return agency
-    if parent is None:
-        return Agency.add_root(code=code, **fields)
-    return parent.add_child(code=code, **fields)
+    return services.create_agency(parent=parent, code=code, **fields)
 
 
 def seed_agencies() -> Agency:

@@ -77,7 +77,7 @@ class Agency(MP_Node):
 
     @property
     def parent(self) -> Agency | None:
-        return self.get_parent()
+        return Agency.objects.get_parent(self)
 
 
 class AgencyUserObjectPermission(UserObjectPermissionBase):

@@ -39,6 +39,19 @@ def ensure_role_groups() -> dict[str, Group]:
     return groups
 
 
+@transaction.atomic
+def create_agency(*, parent: Agency | None, **fields) -> Agency:
+    """Add an agency to the tree (a root when `parent` is None) after validating its fields."""
+    agency = Agency(**fields)
+    try:
+        agency.full_clean(exclude=["path", "depth", "numchild"])
+    except ValidationError as exc:
+        raise InvalidInput("invalid_agency", _validation_message(exc)) from exc
+    if parent is None:
+        return Agency.objects.add_root(instance=agency)
+    return Agency.objects.add_child(parent, instance=agency)
+
+
 def get_agency_by_code(code: str) -> Agency:
     try:
         return Agency.objects.get(code=code)

@@ -86,8 +86,8 @@ def agency_detail(request: HttpRequest, code: str) -> HttpResponse:
         raise Http404(_("Cơ quan, đơn vị này đã ngừng hoạt động."))
     return render(request, "portal/agency_detail.html", {
         "agency": agency,
-        "ancestors": agency.get_ancestors(),
-        "children": agency.get_children().filter(is_active=True),
+        "ancestors": Agency.objects.get_ancestors(agency),
+        "children": Agency.objects.get_children(agency).filter(is_active=True),
         "hours": get_calendar(agency).hours,
     })
 
@@ -180,7 +180,7 @@ def reports_home(request: HttpRequest) -> HttpResponse:
     counts = selectors.agency_counts_by_level(agencies)
     levels = [(label, counts.get(value, 0)) for value, label in AgencyLevel.choices]
     return render(request, "portal/reports_home.html", {
-        "roots": (Agency.get_root_nodes() if request.user.is_superuser
+        "roots": (Agency.objects.get_root_nodes() if request.user.is_superuser
                   else granted_agencies(request.user, "view_reports").order_by("path")),
         "levels": levels,
         "total": sum(counts.values()),
