@@ -22,13 +22,19 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-# The demo: SQLite and a file-based Celery broker under var/, unless DATABASE_URL/REDIS_URL are set.
-run: install
+# Collect (and compress) static files only when they changed: the second `make run` is quick.
+STATIC_SOURCES := $(shell find static templates -type f 2>/dev/null)
+var/static/staticfiles.json: $(STAMP) $(STATIC_SOURCES) | var/secret_key
+	SECRET_KEY_FILE=var/secret_key $(BIN)/python manage.py collectstatic --noinput -v 0
+
+var/secret_key:
 	@mkdir -p var
-	@test -s var/secret_key || $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > var/secret_key
+	$(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > var/secret_key
+
+# The demo: SQLite and a file-based Celery broker under var/, unless DATABASE_URL/REDIS_URL are set.
+run: install var/secret_key var/static/staticfiles.json
 	@export SECRET_KEY_FILE=var/secret_key HTTPS=$${HTTPS:-0} PORTAL_DEMO=$${PORTAL_DEMO:-1}; \
 	  $(BIN)/python manage.py migrate --noinput -v 0 && \
-	  $(BIN)/python manage.py collectstatic --noinput -v 0 && \
 	  $(BIN)/python manage.py seed_demo && \
 	  echo "" && echo "Cổng Một Cửa: http://127.0.0.1:8000  (Ctrl-C dừng web, worker và beat)" && echo "" && \
 	  exec $(BIN)/honcho start -f Procfile

@@ -100,3 +100,28 @@ def test_identifiers_are_english():
             if FORBIDDEN_IDENTIFIERS.search(code):
                 offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert offenders == []
+
+
+def test_docker_compose_has_the_production_services_with_health_checks():
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    services = compose["services"]
+    assert {"postgres", "redis", "web", "worker", "beat"} <= set(services)
+    for name in ("postgres", "redis", "web", "worker", "beat"):
+        assert "healthcheck" in services[name], name
+    assert services["beat"]["deploy"]["replicas"] == 1
+    assert "gunicorn" in services["web"]["command"]
+    assert {"postgres-data", "redis-data", "portal-data"} <= set(compose["volumes"])
+
+
+def test_readme_starts_with_the_two_commands():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    head = readme[: readme.index("## Demo accounts")]
+    assert "make run" in head
+    assert "make test" in head
+    from portal.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+
+    assert DEMO_PASSWORD in readme
+    for account in DEMO_ACCOUNTS:
+        assert account.username in readme

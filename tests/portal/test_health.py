@@ -65,3 +65,14 @@ def test_heartbeat_schedule_is_declared_in_code():
     entry = settings.CELERY_BEAT_SCHEDULE["portal-heartbeat"]
     assert entry["task"] == "portal.record_heartbeat"
     assert entry["schedule"] < settings.HEALTH_MAX_AGE
+
+
+@time_machine.travel(NOW, tick=False)
+def test_healthz_fails_when_the_broker_does_not_answer(client, settings):
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    record_heartbeat_task.delay()
+    beat_ran_at(timezone.now())
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["broker"] == {"ok": False, "transport": "redis",
+                                         "error": "ConnectionError"}
