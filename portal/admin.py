@@ -60,18 +60,15 @@ class UserAdmin(BaseUserAdmin):
         if formset.model is not AgencyMembership:
             return super().save_formset(request, form, formset, change)
         user = form.instance
-        for obj in formset.deleted_objects:
-            services.revoke_role(user=user, agency=obj.agency, role=obj.role)
         for inline_form in formset.forms:
-            if inline_form in formset.deleted_forms or not inline_form.has_changed():
-                continue
-            data = inline_form.cleaned_data
-            if not data or not data.get("agency") or not data.get("role"):
-                continue
-            old = inline_form.instance
-            if old.pk:
-                original = AgencyMembership.objects.get(pk=old.pk)
+            original = inline_form.instance
+            deleted = inline_form in formset.deleted_forms
+            if original.pk and (deleted or inline_form.has_changed()):
+                original = AgencyMembership.objects.get(pk=original.pk)
                 services.revoke_role(user=user, agency=original.agency, role=original.role)
+            data = inline_form.cleaned_data
+            if deleted or not inline_form.has_changed() or not data:
+                continue
             services.grant_role(user=user, agency=data["agency"], role=data["role"])
         formset.new_objects = formset.changed_objects = formset.deleted_objects = []
         return None

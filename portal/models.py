@@ -204,10 +204,14 @@ class CalendarDay(models.Model):
         return f"{self.date:%d/%m/%Y} — {self.name}"
 
     def clean(self) -> None:
-        if self.date and self.calendar_year_id and self.date.year != self.calendar_year.year:
+        # In the admin the year may still be unsaved (no id yet), but it is already attached.
+        year = CalendarDay.calendar_year.field.get_cached_value(self, default=None)
+        if year is None and self.calendar_year_id:
+            year = self.calendar_year
+        if self.date and year is not None and self.date.year != year.year:
             raise ValidationError(
                 {"date": _("Ngày %(date)s không thuộc năm %(year)s.")
-                 % {"date": f"{self.date:%d/%m/%Y}", "year": self.calendar_year.year}}
+                 % {"date": f"{self.date:%d/%m/%Y}", "year": year.year}}
             )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -39,14 +41,13 @@ def role_required(*roles: str):
     """Allow the view to users holding one of `roles` (403 page otherwise)."""
 
     def decorator(view):
+        @functools.wraps(view)
         @login_required
         def wrapped(request: HttpRequest, *args, **kwargs):
             if not any(request.user.has_role(role) for role in roles):
                 return render(request, "403.html", status=403)
             return view(request, *args, **kwargs)
 
-        wrapped.__name__ = view.__name__
-        wrapped.__doc__ = view.__doc__
         return wrapped
 
     return decorator
