@@ -71,3 +71,12 @@ def agencies_with_perm(user, perm: str) -> QuerySet[Agency]:
 def has_agency_perm(user, perm: str, agency: Agency) -> bool:
     """May the user exercise `perm` in this agency (granted on it or on an ancestor)?"""
     return agencies_with_perm(user, perm).filter(pk=agency.pk).exists()
+
+
+def restrict(queryset: QuerySet, user, perm: str, *, agency_field: str = "agency") -> QuerySet:
+    """Keep the rows whose `agency_field` lies in an agency the user may exercise `perm` in.
+
+    Every list, export and report of the later apps starts here; the agency set is a subquery,
+    so the filter adds no query of its own.
+    """
+    return queryset.filter(**{f"{agency_field}__in": agencies_with_perm(user, perm)})

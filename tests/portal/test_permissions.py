@@ -113,3 +113,15 @@ def test_citizen_role_cannot_be_granted_in_an_agency(province, citizen):
 def test_unknown_permission_names_are_a_programming_error(district_a_desk):
     with pytest.raises(ValueError, match="not a permission"):
         agencies_with_perm(district_a_desk, "portal.fly")
+
+
+def test_restrict_filters_any_queryset_by_agency_in_one_query(
+        province, district_a_desk, district_b_desk, django_assert_num_queries):
+    from portal.permissions import restrict
+
+    make_officer(province.commune_a1, Role.LEADER, username="leader_a1")
+    make_officer(province.commune_b1, Role.LEADER, username="leader_b1")
+    with django_assert_num_queries(1):
+        rows = list(restrict(AgencyMembership.objects.all(), district_a_desk,
+                             "portal.view_dossier").values_list("user__username", flat=True))
+    assert sorted(rows) == ["desk_a", "leader_a1"]
