@@ -51,6 +51,8 @@ PORTAL_SAME_DAY_CUTOFF = env.str("PORTAL_SAME_DAY_CUTOFF", default="15:00")
 # A demo site (make run): seed_demo may create the documented demo accounts. Production
 # settings refuse seed_demo unless forced (SECURITY.md B1 #4).
 PORTAL_DEMO = env.bool("PORTAL_DEMO", default=DEBUG)
+# What `seed_demo` runs, in order: each app seeds its own part (dependencies point one way).
+PORTAL_DEMO_SEEDERS = ["portal.demo.seed_demo", "tthc.demo.seed_catalogue"]
 
 # Extra endpoints `make bench` measures against (a bare Django view). Off in production.
 BENCH_ENDPOINTS = env.bool("BENCH_ENDPOINTS", default=False)
@@ -300,5 +302,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"},
+                "fontTools": {"level": "WARNING"}},
 }

@@ -7,6 +7,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from portal import api, views
+from tthc import api as tthc_api
 
 portal_patterns = [
     path("", views.home, name="home"),
@@ -36,7 +37,8 @@ if settings.BENCH_ENDPOINTS:
 
 urlpatterns = [
     path("", include((portal_patterns, "portal"))),
-    path("api/v1/", include((api.urlpatterns, "api"))),
+    path("thu-tuc/", include("tthc.urls")),
+    path("api/v1/", include((api.urlpatterns + tthc_api.urlpatterns, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("quan-tri/", admin.site.urls),

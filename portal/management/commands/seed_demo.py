@@ -2,8 +2,12 @@
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.module_loading import import_string
 
 from portal import demo
+
+LABELS = {"agencies": "cơ quan", "calendar_days": "ngày lịch", "users": "tài khoản",
+          "procedures": "thủ tục", "fields": "lĩnh vực"}
 
 
 class Command(BaseCommand):
@@ -19,10 +23,11 @@ class Command(BaseCommand):
                 "Từ chối tạo tài khoản mẫu trên hệ thống thật (PORTAL_DEMO tắt). "
                 "Dùng --force nếu đây là trang trình diễn."
             )
-        counts = demo.seed_demo()
+        counts: dict[str, int] = {}
+        for dotted in settings.PORTAL_DEMO_SEEDERS:
+            counts.update(import_string(dotted)())
         self.stdout.write(self.style.SUCCESS(
-            "Dữ liệu mẫu: {agencies} cơ quan, {calendar_days} ngày lịch, {users} tài khoản."
-            .format(**counts)))
+            "Dữ liệu mẫu: " + ", ".join(f"{n} {LABELS.get(k, k)}" for k, n in counts.items())))
         self.stdout.write(f"Tài khoản mẫu (mật khẩu chung: {demo.DEMO_PASSWORD}):")
         for account in demo.DEMO_ACCOUNTS:
             self.stdout.write(f"  {account.username:<18} {account.role:<20} {account.agency_code}")

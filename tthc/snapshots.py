@@ -1,0 +1,51 @@
+"""The terms a dossier is received under: a JSON copy of the procedure that later amendments
+never touch (DESIGN.md §3: "a dossier keeps a snapshot of the terms it was received under")."""
+
+from __future__ import annotations
+
+import copy
+
+from django.utils import timezone
+
+SNAPSHOT_FORMAT = 1
+
+
+def procedure_terms(procedure) -> dict:
+    """Everything a dossier's deadlines, fees, checks and receipt depend on, as plain JSON."""
+    return {
+        "format": SNAPSHOT_FORMAT,
+        "taken_at": timezone.now().isoformat(),
+        "procedure": {
+            "national_code": procedure.national_code,
+            "name": procedure.name,
+            "version": procedure.version,
+            "field": procedure.field.name,
+            "processing_time": str(procedure.processing_time),
+            "time_unit": procedure.time_unit,
+            "same_day_cutoff": procedure.same_day_cutoff,
+            "service_mode": procedure.service_mode,
+            "channels": procedure.channels,
+            "online_only": procedure.online_only,
+            "result_name": procedure.result_name,
+            "legal_basis": procedure.legal_basis,
+        },
+        "documents": [
+            {"name": d.name, "doc_type_code": d.doc_type_code, "originals": d.originals,
+             "copies": d.copies, "required": d.required}
+            for d in procedure.documents.all()
+        ],
+        "fees": [
+            {"kind": f.kind, "name": f.name, "amount": f.amount, "unit": f.unit,
+             "per_unit": f.per_unit, "online_discount_percent": str(f.online_discount_percent),
+             "online_amount": f.online_amount(),
+             "exemptions": [{"group": e.group, "proof": e.proof} for e in f.exemptions.all()]}
+            for f in procedure.fees.all()
+        ],
+        "workflows": {
+            w.level: [{"position": s.position, "name": s.name, "role": s.role,
+                       "agency": s.agency, "share": str(s.share),
+                       "may_send_back": s.may_send_back} for s in w.steps.all()]
+            for w in procedure.workflows.all()
+        },
+        "eform_schema": copy.deepcopy(procedure.eform_schema),
+    }
