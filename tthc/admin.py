@@ -68,7 +68,7 @@ class ProcedureForm(forms.ModelForm):
             "boundary_free", "boundary_free_scope", "boundary_free_decision",
             "boundary_free_from", "boundary_free_until", "result_name", "result_type",
             "result_electronic", "legal_basis", "interagency", "competent_authority",
-            "announcing_decision", "source", "notes", "illustrative", "published_from",
+            "announcing_decision", "source", "notes", "illustrative", "featured", "published_from",
             "retired_on", "eform_schema",
         ]
         widgets = {"eform_schema": forms.Textarea(attrs={"rows": 12, "cols": 100})}
@@ -80,7 +80,8 @@ class ProcedureAdmin(admin.ModelAdmin):
     inlines = [LevelInline, DocumentInline, FeeInline, AttachmentInline, AgencyInline]
     list_display = ["national_code", "name", "field", "service_mode", "processing_time",
                     "time_unit", "version", "published_from", "retired_on"]
-    list_filter = ["service_mode", "field", "levels__level", "online_only", "boundary_free"]
+    list_filter = ["service_mode", "field", "levels__level", "online_only", "boundary_free",
+                   "featured"]
     search_fields = ["national_code", "name", "search_text"]
     readonly_fields = ["version", "updated_at"]
 

@@ -107,6 +107,8 @@ class Procedure(models.Model):
         _("số liệu minh họa"), default=list, blank=True,
         help_text=_("Những trường chưa có nguồn công khai (chỉ dùng cho dữ liệu mẫu)."))
     notes = models.TextField(_("ghi chú"), blank=True)
+    featured = models.BooleanField(_("thủ tục được quan tâm"), default=False,
+                                   help_text=_("Hiển thị trên trang chủ."))
     published_from = models.DateField(_("công bố từ ngày"), default=timezone.localdate)
     retired_on = models.DateField(_("hết hiệu lực từ ngày"), null=True, blank=True)
     eform_schema = models.JSONField(_("biểu mẫu điện tử (JSON Schema)"), default=dict,

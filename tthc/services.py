@@ -36,7 +36,7 @@ PROCEDURE_KEYS = {
     "boundary_free", "boundary_free_scope", "boundary_free_decision", "boundary_free_from",
     "boundary_free_until", "result_name", "result_type", "result_electronic", "legal_basis",
     "interagency", "competent_authority", "announcing_decision", "source", "illustrative",
-    "published_from", "retired_on", "notes",
+    "published_from", "retired_on", "notes", "featured",
 }
 RECORD_KEYS = PROCEDURE_KEYS | {"national_code", "field", "levels", "channels", "documents",
                                 "fees", "workflows", "eform"}
@@ -107,7 +107,7 @@ def _procedure_from(record: dict, field: Field | None, existing: Procedure | Non
         elif key == "processing_time":
             value = _decimal(value, key, reasons)
         elif key in {"same_day_cutoff", "online_only", "boundary_free", "result_electronic",
-                     "interagency"}:
+                     "interagency", "featured"}:
             value = _bool(value, key, reasons)
         elif value is None:
             value = ""

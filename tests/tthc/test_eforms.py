@@ -29,7 +29,8 @@ def test_the_form_renders_real_inputs_with_vietnamese_labels():
     html = str(EForm(BIRTH_EFORM).as_div())
     assert 'name="child_full_name"' in html
     assert 'name="mother__cccd"' in html
-    assert "<select" in html and ">Nữ</option>" in html
+    assert "<select" in html
+    assert ">Nữ</option>" in html
     assert "Họ, chữ đệm, tên của trẻ" in html
     sections = [title for title, _fields in EForm(BIRTH_EFORM).sections()]
     assert "Thông tin người mẹ" in sections
