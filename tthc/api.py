@@ -115,10 +115,10 @@ class ProcedureViewSet(viewsets.ModelViewSet):
             query=params.get("q", "")[:200], field=params.get("field", ""),
             level=params.get("level", ""), agency=params.get("agency", ""),
             service_mode=params.get("service_mode", ""))
-        qs = selectors.search_procedures(flt).prefetch_related("levels")
         if self.action == "retrieve":
-            qs = qs.prefetch_related("documents", "fees__exemptions", "workflows__steps")
-        return qs
+            return Procedure.objects.published().select_related("field").prefetch_related(
+                "levels", "documents", "fees__exemptions", "workflows__steps")
+        return selectors.search_procedures(flt).prefetch_related("levels")
 
     def get_serializer_class(self):
         return ProcedureDetailSerializer if self.action == "retrieve" else ProcedureListSerializer
