@@ -9,7 +9,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/$(PG_DB)
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 BENCH ?=
 
-.PHONY: run test test-fast bench lint install services migrate-check clean
+.PHONY: run test test-fast bench lint install services browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,7 +43,11 @@ run: install var/secret_key var/static/staticfiles.json
 services:
 	@bash .ci/services
 
-test: install services
+# Debian's chromium for the Playwright end-to-end tests (installed with apt if missing).
+browser:
+	@bash .ci/browser
+
+test: install services browser
 	$(BIN)/ruff check .
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 	  $(BIN)/python -m pytest -n auto --dist loadfile -q

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.forms.models import BaseInlineFormSet
 
 from tthc import services
@@ -20,6 +21,9 @@ from tthc.models import (
     Workflow,
     WorkflowStep,
 )
+
+# Officers type decimals with a comma ("0,5"): localised number inputs accept both forms.
+LOCALISED_DECIMALS = {models.DecimalField: {"localize": True}}
 
 
 @admin.register(Field)
@@ -42,6 +46,7 @@ class DocumentInline(admin.TabularInline):
 
 class FeeInline(admin.TabularInline):
     model = FeeItem
+    formfield_overrides = LOCALISED_DECIMALS
     extra = 0
     fields = ["position", "kind", "name", "amount", "unit", "per_unit",
               "online_discount_percent", "discount_basis"]
@@ -77,6 +82,7 @@ class ProcedureForm(forms.ModelForm):
 @admin.register(Procedure)
 class ProcedureAdmin(admin.ModelAdmin):
     form = ProcedureForm
+    formfield_overrides = LOCALISED_DECIMALS
     inlines = [LevelInline, DocumentInline, FeeInline, AttachmentInline, AgencyInline]
     list_display = ["national_code", "name", "field", "service_mode", "processing_time",
                     "time_unit", "version", "published_from", "retired_on"]
@@ -119,6 +125,7 @@ class StepFormSet(BaseInlineFormSet):
 class StepInline(admin.TabularInline):
     model = WorkflowStep
     formset = StepFormSet
+    formfield_overrides = LOCALISED_DECIMALS
     extra = 0
     min_num = 1
     fields = ["position", "name", "role", "agency", "share", "may_send_back"]

@@ -108,3 +108,17 @@ def test_a_csv_row_with_broken_eform_json_is_rejected_alone(tmp_path):
     assert "Dòng 3 (mã ?):" in out
     assert "Dòng không đọc được" in out
     assert Procedure.objects.count() == 1
+
+
+def test_the_readme_example_record_imports(tmp_path):
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Importing procedures"):]
+    example = section[section.index("```json") + len("```json"):]
+    example = example[:example.index("```")]
+    path = tmp_path / "example.json"
+    path.write_text(f"[{example}]", encoding="utf-8")
+    out, error = run(path)
+    assert error is None, out
+    assert Procedure.objects.get(national_code="1.001193").featured
