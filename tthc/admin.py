@@ -48,7 +48,7 @@ class FeeInline(admin.TabularInline):
     model = FeeItem
     formfield_overrides = LOCALISED_DECIMALS
     extra = 0
-    fields = ["position", "kind", "name", "amount", "unit", "per_unit",
+    fields = ["position", "kind", "name", "amount", "amount_online", "unit", "per_unit",
               "online_discount_percent", "discount_basis"]
     show_change_link = True
 

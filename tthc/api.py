@@ -31,7 +31,8 @@ class FeeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = FeeItem
-        fields = ["kind", "name", "amount", "unit", "per_unit", "online_discount_percent",
+        fields = ["kind", "name", "amount", "amount_online", "unit", "per_unit",
+                  "online_discount_percent",
                   "online_amount", "discount_basis", "exemptions"]
 
     def get_exemptions(self, fee: FeeItem) -> list[dict]:

@@ -258,8 +258,12 @@ class FeeItem(models.Model):
     amount = models.PositiveBigIntegerField(_("mức thu (đồng)"), null=True, blank=True)
     unit = models.CharField(_("đơn vị tính"), max_length=50, default="hồ sơ")
     per_unit = models.BooleanField(_("thu theo đơn vị"), default=False)
+    amount_online = models.PositiveBigIntegerField(
+        _("mức thu khi nộp trực tuyến (đồng)"), null=True, blank=True,
+        help_text=_("Khi văn bản quy định mức thu riêng cho hồ sơ trực tuyến (ví dụ TT 75/2022/"
+                    "TT-BTC); để trống thì tính theo tỷ lệ giảm."))
     online_discount_percent = models.DecimalField(
-        _("giảm khi nộp trực tuyến (%)"), max_digits=5, decimal_places=2, default=Decimal(0),
+        _("giảm khi nộp trực tuyến (%)"), max_digits=7, decimal_places=4, default=Decimal(0),
         validators=[MinValueValidator(0), MaxValueValidator(100)])
     discount_basis = models.CharField(_("căn cứ giảm"), max_length=500, blank=True)
 
@@ -271,10 +275,23 @@ class FeeItem(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        if self.amount_online is not None and (self.amount is None
+                                               or self.amount_online > self.amount):
+            raise ValidationError({"amount_online": _(
+                "Mức thu trực tuyến phải có mức thu chung và không lớn hơn mức thu chung.")})
+        if self.amount_online is not None and self.online_discount_percent:
+            raise ValidationError({"online_discount_percent": _(
+                "Chỉ nhập mức thu trực tuyến hoặc tỷ lệ giảm, không nhập cả hai.")})
+
     def online_amount(self) -> int | None:
-        """The amount when submitted online, rounded to whole đồng (half up)."""
+        """The amount when submitted online: the amount the regulation sets for online
+        dossiers, or the general amount less the province's discount rate, rounded to whole
+        đồng (half up)."""
         if self.amount is None:
             return None
+        if self.amount_online is not None:
+            return self.amount_online
         discounted = Decimal(self.amount) * (100 - self.online_discount_percent) / 100
         return int(discounted.quantize(Decimal(1), rounding="ROUND_HALF_UP"))
 

@@ -163,7 +163,8 @@ def _children_from(record: dict, reasons: list[str]) -> tuple[list, list, list]:
     fees = []
     for i, data in enumerate(record.get("fees") or [], 1):
         fee = FeeItem(position=i, kind=data.get("kind", ""), name=data.get("name", ""),
-                      amount=data.get("amount"), unit=data.get("unit") or "hồ sơ",
+                      amount=data.get("amount"), amount_online=data.get("amount_online"),
+                      unit=data.get("unit") or "hồ sơ",
                       per_unit=_bool(data.get("per_unit", False), f"fees[{i}].per_unit", reasons),
                       online_discount_percent=_decimal(
                           data.get("online_discount_percent", 0), f"fees[{i}].online_discount",

@@ -36,7 +36,8 @@ def procedure_terms(procedure) -> dict:
         ],
         "fees": [
             {"kind": f.kind, "name": f.name, "amount": f.amount, "unit": f.unit,
-             "per_unit": f.per_unit, "online_discount_percent": str(f.online_discount_percent),
+             "per_unit": f.per_unit, "amount_online": f.amount_online,
+             "online_discount_percent": str(f.online_discount_percent),
              "online_amount": f.online_amount(),
              "exemptions": [{"group": e.group, "proof": e.proof} for e in f.exemptions.all()]}
             for f in procedure.fees.all()

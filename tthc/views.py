@@ -55,7 +55,7 @@ def procedure_detail(request: HttpRequest, national_code: str) -> HttpResponse:
     return render(request, "tthc/procedure_detail.html", {
         "procedure": procedure,
         "fees": fees,
-        "has_discount": any(f.online_discount_percent for f in fees),
+        "has_discount": any(f.online_amount() != f.amount for f in fees),
         "eform": EForm(procedure.eform_schema) if procedure.eform_schema else None,
         "agencies": selectors.agencies_carrying_out(procedure)[:30],
     })

@@ -137,3 +137,15 @@ def test_online_discount_rounds_half_up():
     fee = FeeItem(amount=15_001, online_discount_percent=Decimal("50"))
     assert fee.online_amount() == 7501
     assert FeeItem(amount=None).online_amount() is None
+
+
+def test_an_online_amount_set_by_regulation_wins_over_a_rate():
+    fee = FeeItem(kind="le_phi", name="Lệ phí", amount=15_000, amount_online=7_000)
+    assert fee.online_amount() == 7000
+    fee.full_clean(exclude=["procedure"])
+    with pytest.raises(ValidationError, match="không lớn hơn mức thu chung"):
+        FeeItem(kind="le_phi", name="x", amount=5_000, amount_online=7_000).full_clean(
+            exclude=["procedure"])
+    with pytest.raises(ValidationError, match="không nhập cả hai"):
+        FeeItem(kind="le_phi", name="x", amount=15_000, amount_online=7_000,
+                online_discount_percent=Decimal(10)).full_clean(exclude=["procedure"])
