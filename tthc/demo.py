@@ -67,6 +67,13 @@ def assign_departments() -> int:
     return count
 
 
+def feature_eform_procedures() -> int:
+    """Show the procedures with a full e-form on the home page (the most asked-for ones)."""
+    codes = [code for code, schema in Procedure.objects.values_list("national_code",
+                                                                     "eform_schema") if schema]
+    return Procedure.objects.filter(national_code__in=codes).update(featured=True)
+
+
 def seed_catalogue() -> dict[str, int]:
     with CATALOGUE.open("rb") as stream:
         report = import_records(read_records(stream, "json"))
@@ -74,4 +81,5 @@ def seed_catalogue() -> dict[str, int]:
         problems = "; ".join(f"{code}: {' / '.join(why)}" for _n, code, why in report.rejected)
         raise ValueError(f"the demo catalogue has invalid records: {problems}")
     assign_departments()
+    feature_eform_procedures()
     return {"procedures": Procedure.objects.count(), "fields": Field.objects.count()}
