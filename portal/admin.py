@@ -102,3 +102,83 @@ class CalendarYearAdmin(admin.ModelAdmin):
 class HeartbeatAdmin(admin.ModelAdmin):
     list_display = ["source", "beat_at", "hostname"]
     readonly_fields = ["source", "beat_at", "hostname"]
+
+
+# --- notifications ------------------------------------------------------------------------
+from django import forms  # noqa: E402
+from django.utils.html import format_html_join  # noqa: E402
+
+from portal import notifications  # noqa: E402
+from portal.models import MessageTemplate, Notification  # noqa: E402
+
+
+class MessageTemplateForm(forms.ModelForm):
+    """Refuses texts that are not valid message templates (in Vietnamese), so a typo in the
+    admin site never reaches a citizen or breaks the service that sends the message."""
+
+    class Meta:
+        model = MessageTemplate
+        fields = ["code", "name", "email_subject", "email_body", "sms_body", "is_active"]
+
+    def _clean_template(self, field: str) -> str:
+        text = self.cleaned_data.get(field) or ""
+        notifications.check_template_syntax(text)
+        return text
+
+    def clean_email_subject(self) -> str:
+        return self._clean_template("email_subject")
+
+    def clean_email_body(self) -> str:
+        return self._clean_template("email_body")
+
+    def clean_sms_body(self) -> str:
+        return self._clean_template("sms_body")
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(admin.ModelAdmin):
+    """E-mail and SMS texts sent to applicants. Templates are turned off, never deleted:
+    services ask for them by code."""
+
+    form = MessageTemplateForm
+    list_display = ["name", "code", "is_active", "updated_at"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "code", "email_subject", "email_body", "sms_body"]
+    fields = ["code", "name", "is_active", "variables", "email_subject", "email_body",
+              "sms_body", "updated_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = ["variables", "updated_at"]
+        return [*readonly, "code"] if obj is not None else readonly
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("biến có thể dùng"))
+    def variables(self, obj: MessageTemplate | None) -> str:
+        known = notifications.TEMPLATE_VARIABLES.get(obj.code, {}) if obj else {}
+        rows = {**known, **notifications.COMMON_VARIABLES}
+        return format_html_join(
+            "", "<div><code>{{{{ {} }}}}</code> — {}</div>", sorted(rows.items())
+        )
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """The record of every e-mail and SMS sent or attempted; read-only."""
+
+    list_display = ["created_at", "template_code", "channel", "recipient", "status", "attempts",
+                    "object_ref", "sent_at"]
+    list_filter = ["status", "channel", "template_code"]
+    search_fields = ["recipient", "object_ref", "event_key"]
+    date_hierarchy = "created_at"
+    list_select_related = False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -59,13 +59,3 @@ class PortalPasswordChangeForm(PasswordChangeForm):
         "password_incorrect": _("Mật khẩu hiện tại không đúng."),
         "password_mismatch": _("Hai mật khẩu mới không khớp nhau."),
     }
-
-
-class TrackForm(forms.Form):
-    code = forms.CharField(
-        label=_("Mã hồ sơ"), max_length=40,
-        widget=forms.TextInput(attrs={"placeholder": _("Ví dụ: 000.00.30.H55-261122-0001")}),
-    )
-
-    def clean_code(self) -> str:
-        return self.cleaned_data["code"].strip().upper()

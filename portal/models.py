@@ -229,3 +229,87 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} @ {self.beat_at:%H:%M:%S %d/%m/%Y}"
+
+
+# --- notifications (portal.notifications) -------------------------------------------------
+
+
+class NotificationChannel(models.TextChoices):
+    EMAIL = "email", _("Thư điện tử")
+    SMS = "sms", _("Tin nhắn SMS")
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "pending", _("Chờ gửi")
+    SENT = "sent", _("Đã gửi")
+    FAILED = "failed", _("Gửi không thành công")
+
+
+class MessageTemplate(models.Model):
+    """The texts of one kind of message to applicants (e-mail subject and body, SMS), in
+    Django template syntax, edited by administrators. `code` is what services ask for
+    (`dossier_received`, `supplement_requested`, `dossier_rejected`, …); the variables each
+    code receives are listed in `portal.notifications.TEMPLATE_VARIABLES`. An empty SMS text
+    sends no SMS; an inactive template sends nothing."""
+
+    code = models.SlugField(
+        _("mã mẫu"), max_length=50, unique=True,
+        help_text=_("Mã dùng trong chương trình, ví dụ dossier_received. Không đổi sau khi tạo."),
+    )
+    name = models.CharField(_("tên mẫu"), max_length=255)
+    email_subject = models.CharField(_("tiêu đề thư điện tử"), max_length=255)
+    email_body = models.TextField(_("nội dung thư điện tử"))
+    sms_body = models.TextField(
+        _("nội dung tin nhắn SMS"), blank=True,
+        help_text=_("Nên không quá 160 ký tự sau khi điền dữ liệu. Để trống để không gửi SMS."),
+    )
+    is_active = models.BooleanField(
+        _("đang sử dụng"), default=True,
+        help_text=_("Bỏ chọn để tạm ngừng gửi thông báo loại này."),
+    )
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("mẫu thông báo")
+        verbose_name_plural = _("mẫu thông báo")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Notification(models.Model):
+    """One message to one recipient on one channel, sent or attempted (the outbox and its
+    log). `event_key` names the business event (e.g. "dossier:123:received"); the unique
+    (event_key, channel) pair means a retried task or a repeated call never sends the same
+    message twice (SECURITY.md B5). `object_ref` ("dossier:123") links to the subject without
+    a foreign key into a higher app. `claimed_at` is the delivery claim (compare-and-set)."""
+
+    template_code = models.CharField(_("mẫu"), max_length=50, db_index=True)
+    channel = models.CharField(_("kênh"), max_length=10, choices=NotificationChannel.choices)
+    recipient = models.CharField(_("người nhận"), max_length=254)
+    subject = models.CharField(_("tiêu đề"), max_length=255, blank=True)
+    body = models.TextField(_("nội dung"))
+    status = models.CharField(_("trạng thái"), max_length=10, choices=NotificationStatus.choices,
+                              default=NotificationStatus.PENDING)
+    error = models.TextField(_("lỗi"), blank=True)
+    attempts = models.PositiveIntegerField(_("số lần gửi"), default=0)
+    provider_message_id = models.CharField(_("mã tin của nhà cung cấp"), max_length=100,
+                                           blank=True)
+    object_ref = models.CharField(_("đối tượng"), max_length=100, db_index=True)
+    event_key = models.CharField(_("khóa sự kiện"), max_length=200)
+    created_at = models.DateTimeField(_("tạo lúc"), db_default=Now())
+    claimed_at = models.DateTimeField(_("bắt đầu gửi lúc"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("gửi lúc"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("thông báo đã gửi")
+        verbose_name_plural = _("thông báo đã gửi")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["event_key", "channel"],
+                                    name="unique_notification_event_channel"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template_code} → {self.recipient} ({self.get_status_display()})"

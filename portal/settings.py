@@ -6,7 +6,7 @@ has a real worker and scheduler without any server. DEBUG is off unless asked fo
 SECRET_KEY (or SECRET_KEY_FILE) is required.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import environ
@@ -47,6 +47,27 @@ PORTAL_WORKING_HOURS = env.str("PORTAL_WORKING_HOURS", default="07:30-11:30,13:3
 # Same-day services received after this time are due the next working day.
 # [K] DOMAIN-2025.md §3.4 / N29–N30 (NĐ 61/2018 Art. 18 as recalled): default 15:00.
 PORTAL_SAME_DAY_CUTOFF = env.str("PORTAL_SAME_DAY_CUTOFF", default="15:00")
+
+# Public address of the portal, printed in QR codes and e-mails (tracking links).
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+
+# --- dossiers (hoso) ------------------------------------------------------------------------
+# Uploaded papers: outside the web root, served only through authorised views.
+PRIVATE_MEDIA_ROOT = VAR_DIR / "private"
+# SECURITY.md B1 #21: PDF/JPEG/PNG, ≤ 10 MB a file, ≤ 50 MB a dossier.
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_MB", default=10) * 1024 * 1024
+UPLOAD_MAX_DOSSIER_BYTES = env.int("UPLOAD_MAX_DOSSIER_MB", default=50) * 1024 * 1024
+# An online dossier must be checked within this many working hours, else it is flagged
+# "tiếp nhận quá hạn" [K] DOMAIN.md §1 step 3, DOMAIN-2025.md N16 (NĐ 45/2020 pattern).
+INTAKE_CHECK_WORKING_HOURS = env.int("INTAKE_CHECK_WORKING_HOURS", default=8)
+# Dossier code: TT 01/2018 Art. 19 `<unit code>-YYMMDD-XXXX` until the TT 03/2025 format is
+# confirmed [U]; whether the unit is the receiving or the deciding one is a setting (N18).
+DOSSIER_CODE_FORMAT = env.str("DOSSIER_CODE_FORMAT", default="{unit}-{date:%y%m%d}-{seq:04d}")
+DOSSIER_CODE_UNIT = env.str("DOSSIER_CODE_UNIT", default="receiving")
+# Slips: the TT 01/2018 forms before 15/9/2025, the TT 03/2025 set from then on (N49).
+SLIP_TT03_FROM = date.fromisoformat(env.str("SLIP_TT03_FROM", default="2025-09-15"))
+# Public tracking: attempts per client address (django-ratelimit syntax).
+TRACKING_RATE = env.str("TRACKING_RATE", default="10/m")
 
 # A demo site (make run): seed_demo may create the documented demo accounts. Production
 # settings refuse seed_demo unless forced (SECURITY.md B1 #4).
@@ -305,3 +326,24 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"},
                 "fontTools": {"level": "WARNING"}},
 }
+
+# --- notifications: SMS (portal/sms.py, portal/notifications.py) --------------------------
+# E-mail goes through EMAIL_URL above; SMS through the backend named here by dotted path:
+# portal.sms.ConsoleSmsBackend (prints), portal.sms.FileSmsBackend (JSON lines in SMS_FILE_PATH)
+# or portal.sms.HttpSmsBackend (the generic HTTP gateway below). Nothing leaves the machine
+# until a gateway is configured.
+SMS_BACKEND = env.str(
+    "SMS_BACKEND",
+    default="portal.sms.ConsoleSmsBackend" if DEBUG else "portal.sms.FileSmsBackend",
+)
+SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(VAR_DIR / "sms.log"))
+# The gateway receives POST {"to": "+84…", "text": …, "sender": SMS_SENDER} as JSON with
+# "Authorization: Bearer <SMS_HTTP_TOKEN>"; the token may come from a file (SMS_HTTP_TOKEN_FILE).
+SMS_HTTP_URL = env.str("SMS_HTTP_URL", default="")
+SMS_HTTP_TOKEN = env.str("SMS_HTTP_TOKEN", default="")
+if not SMS_HTTP_TOKEN and env.str("SMS_HTTP_TOKEN_FILE", default=""):
+    SMS_HTTP_TOKEN = Path(env.str("SMS_HTTP_TOKEN_FILE")).read_text(encoding="utf-8").strip()
+# Seconds before a gateway call counts as a temporary failure (the task retries it).
+SMS_HTTP_TIMEOUT = env.float("SMS_HTTP_TIMEOUT", default=10.0)
+# The registered brand name (or number) messages are sent from.
+SMS_SENDER = env.str("SMS_SENDER", default="MOTCUA")

@@ -16,3 +16,28 @@ def record_heartbeat_task() -> None:
 def record_heartbeat_on_start(**kwargs) -> None:
     """A fresh worker reports at once instead of waiting for the first scheduled beat."""
     services.record_heartbeat()
+
+
+# --- notifications ------------------------------------------------------------------------
+from portal import notifications  # noqa: E402
+
+NOTIFICATION_MAX_RETRIES = 5
+
+
+def notification_retry_delay(retries: int) -> int:
+    """Seconds before retry number `retries + 1`: 30 s, 90 s, 4.5 min, 13.5 min, 30 min.
+    Capped well under the Redis visibility timeout (SECURITY.md B5: no long countdowns)."""
+    return min(30 * 3**retries, 1800)
+
+
+@shared_task(name="portal.deliver_notification", bind=True, ignore_result=True,
+             max_retries=NOTIFICATION_MAX_RETRIES)
+def deliver_notification_task(self, notification_id: int) -> None:
+    """Send one notification; retry temporary failures with backoff, then mark it failed."""
+    try:
+        notifications.deliver_notification(notification_id=notification_id)
+    except notifications.TemporaryDeliveryError as exc:
+        if self.request.retries >= self.max_retries:
+            notifications.fail_notification(notification_id=notification_id, error=exc.message)
+            return
+        raise self.retry(exc=exc, countdown=notification_retry_delay(self.request.retries)) from exc

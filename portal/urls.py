@@ -12,7 +12,6 @@ from tthc import api as tthc_api
 portal_patterns = [
     path("", views.home, name="home"),
     path("tim-kiem/", views.search, name="search"),
-    path("tra-cuu-ho-so/", views.track, name="track"),
     path("co-quan/", views.agency_directory, name="agency_list"),
     path("co-quan/<str:code>/", views.agency_detail, name="agency_detail"),
     path("dang-ky/", views.signup, name="signup"),
@@ -37,6 +36,7 @@ if settings.BENCH_ENDPOINTS:
 
 urlpatterns = [
     path("", include((portal_patterns, "portal"))),
+    path("", include("hoso.urls")),
     path("thu-tuc/", include("tthc.urls")),
     path("api/v1/", include((api.urlpatterns + tthc_api.urlpatterns, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

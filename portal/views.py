@@ -21,7 +21,7 @@ from portal import selectors, services
 from portal.calendar import get_calendar
 from portal.choices import AgencyLevel, Role
 from portal.errors import DomainError
-from portal.forms import CitizenSignupForm, LoginForm, PortalPasswordChangeForm, TrackForm
+from portal.forms import CitizenSignupForm, LoginForm, PortalPasswordChangeForm
 from portal.health import health_report
 from portal.models import Agency
 from portal.permissions import granted_agencies
@@ -54,7 +54,7 @@ def role_required(*roles: str):
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/home.html", {"track_form": TrackForm()})
+    return render(request, "portal/home.html")
 
 
 @require_GET
@@ -64,14 +64,6 @@ def search(request: HttpRequest) -> HttpResponse:
         "query": query,
         "agencies": selectors.search_agencies(query),
     })
-
-
-@require_http_methods(["GET", "POST"])
-def track(request: HttpRequest) -> HttpResponse:
-    """Look a dossier up by its code (POST, so codes stay out of logs and URLs)."""
-    form = TrackForm(request.POST or None)
-    searched = request.method == "POST" and form.is_valid()
-    return render(request, "portal/track.html", {"form": form, "searched": searched})
 
 
 def agency_directory(request: HttpRequest) -> HttpResponse:

@@ -11,3 +11,9 @@ def vnd(amount) -> str:
     if amount is None or amount == "":
         return ""
     return f"{int(amount):,} đ".replace(",", ".")
+
+
+@register.filter
+def get_item(mapping, key):
+    """`{{ counts|get_item:key }}` — look a key up in a dict."""
+    return mapping.get(key, "")

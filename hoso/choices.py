@@ -1,0 +1,101 @@
+"""Stored choice values of dossiers: English values, Vietnamese labels."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class DossierStatus(models.TextChoices):
+    """The dossier state machine (DESIGN.md §4); transitions live in hoso/workflow.py only."""
+
+    DRAFT = "draft", _("Bản nháp")
+    SUBMITTED = "submitted", _("Đã nộp, chờ tiếp nhận")
+    AWAITING_COMPLETION = "awaiting_completion", _("Chờ bổ sung, hoàn thiện trước tiếp nhận")
+    RECEIVED = "received", _("Đã tiếp nhận")
+    IN_PROGRESS = "in_progress", _("Đang giải quyết")
+    AWAITING_SUPPLEMENT = "awaiting_supplement", _("Chờ bổ sung")
+    AWAITING_OBLIGATION = "awaiting_obligation", _("Chờ thực hiện nghĩa vụ tài chính")
+    RESOLVED = "resolved", _("Đã có kết quả")
+    RETURNED = "returned", _("Đã trả kết quả")
+    REFUSED = "refused", _("Từ chối")
+    WITHDRAWN = "withdrawn", _("Đã rút hồ sơ")
+    STOPPED = "stopped", _("Dừng giải quyết")
+
+    @classmethod
+    def open_states(cls) -> frozenset[str]:
+        """Received and not finished: the clock runs or is paused."""
+        return frozenset({cls.RECEIVED, cls.IN_PROGRESS, cls.AWAITING_SUPPLEMENT,
+                          cls.AWAITING_OBLIGATION})
+
+    @classmethod
+    def before_receipt(cls) -> frozenset[str]:
+        return frozenset({cls.DRAFT, cls.SUBMITTED, cls.AWAITING_COMPLETION})
+
+
+class Channel(models.TextChoices):
+    """How a dossier came in. `national_code` is the channel code reports split by
+    (DOMAIN.md §1: 1 direct, 2 online, 3 postal; DOMAIN-2025.md N09 adds DVCQG and VNeID)."""
+
+    DIRECT = "direct", _("Trực tiếp")
+    POSTAL = "postal", _("Qua dịch vụ bưu chính")
+    ONLINE = "online", _("Trực tuyến trên Cổng Một Cửa")
+    NATIONAL_PORTAL = "national_portal", _("Trực tuyến qua Cổng Dịch vụ công quốc gia")
+    VNEID = "vneid", _("Trực tuyến qua VNeID")
+
+    @classmethod
+    def online_channels(cls) -> frozenset[str]:
+        return frozenset({cls.ONLINE, cls.NATIONAL_PORTAL, cls.VNEID})
+
+
+CHANNEL_NATIONAL_CODE = {Channel.DIRECT: 1, Channel.ONLINE: 2, Channel.NATIONAL_PORTAL: 2,
+                         Channel.VNEID: 2, Channel.POSTAL: 3}
+
+
+class PostalService(models.TextChoices):
+    PUBLIC_POST = "public_post", _("Bưu chính công ích")
+    HIRED_SERVICE = "hired_service", _("Dịch vụ thuê")
+    AUTHORISED_PERSON = "authorised_person", _("Người được ủy quyền")
+
+
+class OwnerType(models.TextChoices):
+    CITIZEN = "citizen", _("Công dân")
+    BUSINESS = "business", _("Doanh nghiệp")
+    STATE_AGENCY = "state_agency", _("Cơ quan nhà nước")
+    OTHER_ORGANISATION = "other_organisation", _("Tổ chức khác")
+
+
+class IdType(models.TextChoices):
+    CCCD = "cccd", _("Căn cước / CCCD")
+    PASSPORT = "passport", _("Hộ chiếu")
+    TAX_CODE = "tax_code", _("Mã số thuế")
+    OTHER = "other", _("Giấy tờ khác")
+
+
+class ResultDelivery(models.TextChoices):
+    DESK = "desk", _("Nhận tại Bộ phận Một cửa")
+    POST = "post", _("Nhận qua dịch vụ bưu chính")
+    ONLINE = "online", _("Nhận bản điện tử trực tuyến")
+
+
+class DocumentSource(models.TextChoices):
+    UPLOAD = "upload", _("Công dân tải lên")
+    DESK_SCAN = "desk_scan", _("Số hóa tại Bộ phận Một cửa")
+    WALLET = "wallet", _("Tái sử dụng từ kho dữ liệu")
+    NATIONAL_DB = "national_db", _("Khai thác từ cơ sở dữ liệu quốc gia")
+
+
+class SlipVersion(models.TextChoices):
+    """Which set of official forms a dossier's slips use (DOMAIN-2025.md N49)."""
+
+    TT01_2018 = "tt01_2018", _("Thông tư 01/2018/TT-VPCP")
+    TT03_2025 = "tt03_2025", _("Thông tư 03/2025/TT-VPCP")
+
+
+class Action(models.TextChoices):
+    """Actions of the transition table and other recorded events."""
+
+    SUBMIT = "submit", _("Nộp hồ sơ")
+    REQUEST_COMPLETION = "request_completion", _("Yêu cầu bổ sung, hoàn thiện trước tiếp nhận")
+    RESUBMIT = "resubmit", _("Nộp lại sau khi bổ sung")
+    RECEIVE = "receive", _("Tiếp nhận")
+    REJECT_INTAKE = "reject_intake", _("Từ chối tiếp nhận")
+    WITHDRAW = "withdraw", _("Rút hồ sơ")

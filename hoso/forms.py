@@ -1,0 +1,124 @@
+"""Forms of the intake pages: applicant, delivery, papers, tracking, officer decisions."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from hoso.choices import Channel, IdType, OwnerType, PostalService, ResultDelivery
+from hoso.services.intake import Applicant, Delivery, PaperIn
+from portal.models import Agency
+from portal.validators import validate_phone
+
+
+class ApplicantForm(forms.Form):
+    owner_type = forms.ChoiceField(label=_("Loại chủ hồ sơ"), choices=OwnerType.choices)
+    owner_name = forms.CharField(label=_("Họ tên chủ hồ sơ / tên tổ chức"), max_length=255)
+    owner_id_type = forms.ChoiceField(label=_("Loại giấy tờ"), choices=IdType.choices)
+    owner_id_number = forms.CharField(label=_("Số giấy tờ"), max_length=30)
+    owner_phone = forms.CharField(label=_("Số điện thoại"), max_length=15,
+                                  validators=[validate_phone])
+    owner_email = forms.EmailField(label=_("Thư điện tử"), required=False)
+    owner_address = forms.CharField(label=_("Địa chỉ"), max_length=500, required=False)
+    submitter_name = forms.CharField(label=_("Người nộp (nếu nộp thay)"), max_length=255,
+                                     required=False)
+    submitter_id_number = forms.CharField(label=_("Số giấy tờ người nộp"), max_length=30,
+                                          required=False)
+    submitter_phone = forms.CharField(label=_("Điện thoại người nộp"), max_length=15,
+                                      required=False)
+    submitter_relation = forms.CharField(label=_("Quan hệ với chủ hồ sơ (ví dụ: được ủy quyền)"),
+                                         max_length=255, required=False)
+
+    def applicant(self) -> Applicant:
+        return Applicant(**self.cleaned_data)
+
+
+class DeliveryForm(forms.Form):
+    method = forms.ChoiceField(label=_("Hình thức nhận kết quả"), choices=ResultDelivery.choices,
+                               widget=forms.RadioSelect)
+    address = forms.CharField(label=_("Địa chỉ nhận kết quả qua bưu chính"), max_length=500,
+                              required=False)
+
+    def delivery(self) -> Delivery:
+        return Delivery(**self.cleaned_data)
+
+
+class RoutingForm(forms.Form):
+    receiving_agency = forms.ModelChoiceField(label=_("Nơi tiếp nhận"), queryset=Agency.objects.none())
+    deciding_agency = forms.ModelChoiceField(label=_("Cơ quan giải quyết"),
+                                             queryset=Agency.objects.none())
+
+    def __init__(self, *args, receiving, deciding, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["receiving_agency"].queryset = receiving
+        self.fields["deciding_agency"].queryset = deciding
+
+
+class PapersForm(forms.Form):
+    """One row per required document: counts handed in (desk) and a file (upload / scan)."""
+
+    def __init__(self, *args, documents, desk: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.documents = list(documents)
+        self.desk = desk
+        for doc in self.documents:
+            if desk:
+                self.fields[f"originals_{doc.position}"] = forms.IntegerField(
+                    label=_("Bản chính"), min_value=0, max_value=20, initial=0)
+                self.fields[f"copies_{doc.position}"] = forms.IntegerField(
+                    label=_("Bản sao"), min_value=0, max_value=20, initial=0)
+            self.fields[f"file_{doc.position}"] = forms.FileField(
+                label=doc.name, required=False,
+                widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}))
+
+    def rows(self):
+        for doc in self.documents:
+            yield {
+                "doc": doc,
+                "file": self[f"file_{doc.position}"],
+                "originals": self[f"originals_{doc.position}"] if self.desk else None,
+                "copies": self[f"copies_{doc.position}"] if self.desk else None,
+            }
+
+    def papers(self) -> list[PaperIn]:
+        papers = []
+        for doc in self.documents:
+            upload = self.cleaned_data.get(f"file_{doc.position}")
+            originals = self.cleaned_data.get(f"originals_{doc.position}") or 0
+            copies = self.cleaned_data.get(f"copies_{doc.position}") or 0
+            if upload or originals or copies:
+                papers.append(PaperIn(position=doc.position, originals=originals, copies=copies,
+                                      file=upload or None))
+        return papers
+
+
+class PostalForm(forms.Form):
+    channel = forms.ChoiceField(label=_("Kênh tiếp nhận"), initial=Channel.DIRECT,
+                                choices=[(Channel.DIRECT, Channel.DIRECT.label),
+                                         (Channel.POSTAL, Channel.POSTAL.label)])
+    postal_service = forms.ChoiceField(label=_("Hình thức gửi"), required=False,
+                                       choices=[("", "—"), *PostalService.choices])
+    postal_tracking_number = forms.CharField(label=_("Số vận đơn"), max_length=50,
+                                             required=False)
+
+
+class TrackForm(forms.Form):
+    code = forms.CharField(label=_("Mã hồ sơ"), max_length=40)
+    last4 = forms.CharField(
+        label=_("4 số cuối điện thoại hoặc số giấy tờ của người nộp"), min_length=4,
+        max_length=4, widget=forms.TextInput(attrs={"inputmode": "numeric",
+                                                    "autocomplete": "off"}))
+
+    def clean_code(self) -> str:
+        return self.cleaned_data["code"].strip().upper()
+
+    def clean_last4(self) -> str:
+        value = self.cleaned_data["last4"]
+        if not value.isdigit():
+            raise forms.ValidationError(_("Vui lòng nhập đúng 4 chữ số."))
+        return value
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Lý do / nội dung cần bổ sung"), max_length=4000,
+                             widget=forms.Textarea(attrs={"rows": 4}))

@@ -1,0 +1,237 @@
+"""Dossiers (hồ sơ), their documents, the append-only event history and the code counters."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.db import models
+from django.db.models.functions import Now
+from django.utils import timezone
+from django.utils.functional import LazyObject
+from django.utils.translation import gettext_lazy as _
+
+from hoso.choices import (
+    Action,
+    Channel,
+    DocumentSource,
+    DossierStatus,
+    IdType,
+    OwnerType,
+    PostalService,
+    ResultDelivery,
+    SlipVersion,
+)
+from portal.models import Agency, User
+from tthc.models import Procedure
+
+
+class PrivateStorage(LazyObject):
+    """Uploaded papers live outside the web root (SECURITY.md B1 #23): served only through an
+    authorised view, never by a media URL."""
+
+    def _setup(self):
+        self._wrapped = FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+
+
+private_storage = PrivateStorage()
+
+
+class DossierQuerySet(models.QuerySet):
+    def visible_to(self, user, perm: str = "portal.view_dossier") -> DossierQuerySet:
+        """Dossiers an officer may see: received or decided in an agency of their grant's
+        subtree (portal.permissions). Citizens see their own through `of_account`."""
+        from portal.permissions import agencies_with_perm
+
+        agencies = agencies_with_perm(user, perm)
+        return self.filter(models.Q(receiving_agency__in=agencies)
+                           | models.Q(deciding_agency__in=agencies))
+
+    def of_account(self, user) -> DossierQuerySet:
+        return self.filter(account=user) if user.is_authenticated else self.none()
+
+
+class Dossier(models.Model):
+    """One application by one applicant, from draft to returned result.
+
+    `status` changes only through hoso/workflow.py. The procedure's terms at receipt are kept
+    in `terms` (Procedure.terms_snapshot), so amending the procedure never changes this dossier.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    code = models.CharField(_("mã hồ sơ"), max_length=40, unique=True, null=True, blank=True)
+    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="dossiers",
+                                  verbose_name=_("thủ tục"))
+    terms = models.JSONField(_("điều kiện khi tiếp nhận"), default=dict, blank=True)
+    slip_version = models.CharField(_("bộ biểu mẫu"), max_length=20,
+                                    choices=SlipVersion.choices, blank=True)
+    status = models.CharField(_("trạng thái"), max_length=30, choices=DossierStatus.choices,
+                              default=DossierStatus.DRAFT)
+    channel = models.CharField(_("kênh nộp"), max_length=20, choices=Channel.choices)
+    receiving_agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="received_dossiers",
+        verbose_name=_("đơn vị tiếp nhận"))
+    deciding_agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="decided_dossiers",
+        verbose_name=_("cơ quan giải quyết"))
+    account = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="dossiers",
+        verbose_name=_("tài khoản nộp trực tuyến"))
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("người tạo"))
+    # The owner (chủ hồ sơ) and the submitter (người nộp) differ when someone files on
+    # another's behalf (DOMAIN-2025.md N12).
+    owner_type = models.CharField(_("loại chủ hồ sơ"), max_length=30, choices=OwnerType.choices,
+                                  default=OwnerType.CITIZEN)
+    owner_name = models.CharField(_("chủ hồ sơ"), max_length=255)
+    owner_id_type = models.CharField(_("loại giấy tờ"), max_length=20, choices=IdType.choices,
+                                     default=IdType.CCCD)
+    owner_id_number = models.CharField(_("số giấy tờ"), max_length=30)
+    owner_phone = models.CharField(_("điện thoại"), max_length=20, blank=True)
+    owner_email = models.EmailField(_("thư điện tử"), blank=True)
+    owner_address = models.CharField(_("địa chỉ"), max_length=500, blank=True)
+    submitter_name = models.CharField(_("người nộp"), max_length=255, blank=True)
+    submitter_id_number = models.CharField(_("số giấy tờ người nộp"), max_length=30, blank=True)
+    submitter_phone = models.CharField(_("điện thoại người nộp"), max_length=20, blank=True)
+    submitter_relation = models.CharField(_("quan hệ với chủ hồ sơ"), max_length=255,
+                                          blank=True)
+    form_data = models.JSONField(_("nội dung tờ khai"), default=dict, blank=True)
+    result_delivery = models.CharField(_("hình thức nhận kết quả"), max_length=20,
+                                       choices=ResultDelivery.choices,
+                                       default=ResultDelivery.DESK)
+    delivery_address = models.CharField(_("địa chỉ nhận kết quả"), max_length=500, blank=True)
+    postal_service = models.CharField(_("hình thức gửi"), max_length=30, blank=True,
+                                      choices=PostalService.choices)
+    postal_tracking_number = models.CharField(_("số vận đơn"), max_length=50, blank=True)
+    fee_total = models.PositiveBigIntegerField(_("tổng phí, lệ phí (đồng)"), null=True,
+                                               blank=True)
+    idempotency_key = models.CharField(max_length=64, blank=True, editable=False)
+    refusal_reason = models.TextField(_("lý do từ chối"), blank=True)
+    completion_request = models.TextField(_("nội dung yêu cầu bổ sung"), blank=True)
+    submitted_at = models.DateTimeField(_("thời điểm nộp"), null=True, blank=True)
+    intake_due_at = models.DateTimeField(_("hạn kiểm tra, tiếp nhận"), null=True, blank=True)
+    received_at = models.DateTimeField(_("thời điểm tiếp nhận"), null=True, blank=True)
+    clock_start_at = models.DateTimeField(_("bắt đầu tính thời hạn"), null=True, blank=True)
+    due_at = models.DateTimeField(_("hẹn trả kết quả"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("thời điểm có kết quả"), null=True, blank=True)
+    returned_at = models.DateTimeField(_("thời điểm trả kết quả"), null=True, blank=True)
+    created_at = models.DateTimeField(_("ngày tạo"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("cập nhật"), auto_now=True)
+
+    objects = DossierQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("hồ sơ")
+        verbose_name_plural = _("hồ sơ")
+        indexes = [
+            # inbox queues: agency + status ordered by due time (keyset pagination)
+            models.Index(fields=["receiving_agency", "status", "due_at", "id"],
+                         name="dossier_recv_status_due"),
+            models.Index(fields=["deciding_agency", "status", "due_at", "id"],
+                         name="dossier_dec_status_due"),
+            models.Index(fields=["receiving_agency", "status", "intake_due_at", "id"],
+                         name="dossier_recv_intake_due"),
+            models.Index(fields=["account", "created_at"], name="dossier_account_created"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "idempotency_key"],
+                                    condition=~models.Q(idempotency_key=""),
+                                    name="dossier_submit_idempotency"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code or f"Hồ sơ nháp #{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in DossierStatus.open_states()
+
+    def is_overdue(self, at=None) -> bool:
+        """Open past its due time (overdue is computed, never stored — DESIGN.md §4)."""
+        at = at or timezone.now()
+        return self.is_open and self.due_at is not None and at > self.due_at
+
+    def intake_overdue(self, at=None) -> bool:
+        """An online submission not checked within the limit ("tiếp nhận quá hạn", N16)."""
+        at = at or timezone.now()
+        return (self.status == DossierStatus.SUBMITTED and self.intake_due_at is not None
+                and at > self.intake_due_at)
+
+
+class DossierDocument(models.Model):
+    """One paper of a dossier: which required document it answers, what was handed in and,
+    when there is one, the file (checked by its content, hashed, stored privately)."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="documents")
+    position = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
+    name = models.CharField(_("tên giấy tờ"), max_length=1000)
+    doc_type_code = models.CharField(_("mã loại giấy tờ"), max_length=20, blank=True)
+    originals_received = models.PositiveSmallIntegerField(_("bản chính đã nhận"), default=0)
+    copies_received = models.PositiveSmallIntegerField(_("bản sao đã nhận"), default=0)
+    source = models.CharField(_("nguồn"), max_length=20, choices=DocumentSource.choices,
+                              default=DocumentSource.UPLOAD)
+    digitised = models.BooleanField(_("đã số hóa"), default=False)
+    file = models.FileField(_("tệp"), storage=private_storage, upload_to="dossiers/%Y/%m/",
+                            blank=True)
+    original_filename = models.CharField(_("tên tệp gốc"), max_length=255, blank=True)
+    content_type = models.CharField(_("kiểu tệp"), max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(_("dung lượng"), default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("thành phần hồ sơ")
+        verbose_name_plural = _("thành phần hồ sơ")
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DossierEvent(models.Model):
+    """The append-only history of a dossier (the control sheet, Mẫu 05): who did what, where,
+    from which status to which."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(_("thời điểm"), db_default=Now())
+    actor = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="+", verbose_name=_("người thực hiện"))
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="+", verbose_name=_("cơ quan"))
+    action = models.CharField(_("thao tác"), max_length=40, choices=Action.choices)
+    status_before = models.CharField(_("trạng thái trước"), max_length=30, blank=True,
+                                     choices=DossierStatus.choices)
+    status_after = models.CharField(_("trạng thái sau"), max_length=30, blank=True,
+                                    choices=DossierStatus.choices)
+    note = models.TextField(_("ghi chú"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("lịch sử xử lý")
+        verbose_name_plural = _("lịch sử xử lý")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["dossier", "at"], name="event_dossier_at")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} @ {self.at:%H:%M %d/%m/%Y}"
+
+
+class DossierCounter(models.Model):
+    """The day's sequence of dossier codes of one unit. The row is locked by the UPDATE that
+    takes a number, in the same transaction as the dossier, so numbers never repeat and never
+    skip (a rolled-back receipt gives its number back) — a sequence would leave gaps."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["agency", "day"],
+                                               name="unique_counter_agency_day")]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.day}: {self.value}"

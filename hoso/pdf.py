@@ -1,0 +1,201 @@
+"""WeasyPrint documents of a dossier: Mẫu 01, the receipt and appointment slip (giấy tiếp nhận
+hồ sơ và hẹn trả kết quả), in the form version the dossier was received under (DOMAIN-2025.md
+N49), with its tracking QR printed top-left (§7.2, N15).
+
+Pure functions (STYLE.md §4.7): they read the dossier and return bytes or text, and never write.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+import segno
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from weasyprint import HTML
+
+from hoso.choices import Action, ResultDelivery, SlipVersion
+from portal.choices import TimeUnit
+from tthc.pdf import StaticOnlyFetcher
+
+RECEIPT_TITLE = "Giấy tiếp nhận hồ sơ và hẹn trả kết quả"
+
+RECEIPT_TEMPLATES = {
+    SlipVersion.TT01_2018: "pdf/receipt_tt01_2018.html",
+    SlipVersion.TT03_2025: "pdf/receipt_tt03_2025.html",
+}
+
+TIME_UNIT_WORDS = {
+    TimeUnit.WORKING_DAYS: "ngày làm việc",
+    TimeUnit.WORKING_HOURS: "giờ làm việc",
+    TimeUnit.CALENDAR_DAYS: "ngày",
+}
+
+_SEQUENCE = re.compile(r"-(\d+)$")
+
+
+def _fetcher() -> StaticOnlyFetcher:
+    return StaticOnlyFetcher(fail_on_errors=True)
+
+
+def moment_text(value) -> str:
+    """"08 giờ 05 phút, ngày 23/11/2026" in local time; "" when there is no time."""
+    if value is None:
+        return ""
+    local = timezone.localtime(value)
+    return f"{local:%H} giờ {local:%M} phút, ngày {local:%d/%m/%Y}"
+
+
+def _short_moment(value) -> str:
+    return f"{timezone.localtime(value):%H:%M %d/%m/%Y}" if value is not None else ""
+
+
+def processing_time_text(terms: dict) -> str:
+    """The legal time limit of the snapshot: "3 ngày làm việc", "0,5 ngày làm việc"."""
+    procedure = terms.get("procedure", {})
+    raw = str(procedure.get("processing_time", "")).strip()
+    if not raw:
+        return ""
+    number = raw.rstrip("0").rstrip(".") if "." in raw else raw
+    unit = procedure.get("time_unit", "")
+    return f"{number.replace('.', ',')} {TIME_UNIT_WORDS.get(unit, unit)}".strip()
+
+
+def tracking_url(dossier) -> str:
+    """The public tracking page of the dossier, absolute (printed in the QR)."""
+    try:
+        path = reverse("hoso:track_code", args=[dossier.code])
+    except NoReverseMatch:
+        path = f"/tra-cuu-ho-so/{quote(dossier.code or '')}/"
+    return settings.PORTAL_BASE_URL.rstrip("/") + path
+
+
+def receipt_qr_text(dossier) -> str:
+    """The QR payload: at least the document name, the dossier code, the TTHC code and the
+    owner's identifier (TT 01/2023, DOMAIN-2025.md §7.2), plus both times, the system and the
+    tracking link. Times are written "HH:MM dd/mm/yyyy" here, not in words as on the slip: every
+    byte enlarges the symbol, and this payload fits version 13-M (0.38 mm modules at 28 mm)."""
+    procedure = dossier.terms.get("procedure", {}) if dossier.terms else {}
+    lines = [
+        RECEIPT_TITLE,
+        f"Mã hồ sơ: {dossier.code}",
+        f"Mã TTHC: {procedure.get('national_code') or dossier.procedure.national_code}",
+        f"Chủ hồ sơ: {dossier.owner_id_number}",
+        f"Nhận: {_short_moment(dossier.received_at)}",
+        f"Hẹn trả: {_short_moment(dossier.due_at)}",
+        f"Hệ thống: {settings.PORTAL_SITE_NAME}",
+        tracking_url(dossier),
+    ]
+    return "\n".join(lines)
+
+
+def receipt_qr_svg(dossier) -> str:
+    """The QR as an inline <svg> element (no XML declaration), 1 unit per module; the template
+    sizes it. segno writes only path data, so the markup carries no user text."""
+    qr = segno.make(receipt_qr_text(dossier), error="m", micro=False)
+    return qr.svg_inline(scale=1, border=2, omitsize=True)
+
+
+def _owner_differs(dossier) -> bool:
+    submitter = dossier.submitter_name.strip()
+    if not submitter:
+        return False
+    if submitter.casefold() != dossier.owner_name.strip().casefold():
+        return True
+    return bool(dossier.submitter_id_number) and (
+        dossier.submitter_id_number != dossier.owner_id_number)
+
+
+def _delivery_text(dossier) -> str:
+    if dossier.result_delivery == ResultDelivery.POST:
+        address = dossier.delivery_address or dossier.owner_address
+        return f"Qua dịch vụ bưu chính, địa chỉ: {address}" if address else \
+            "Qua dịch vụ bưu chính"
+    if dossier.result_delivery == ResultDelivery.ONLINE:
+        return f"Trực tuyến, bản điện tử trên {settings.PORTAL_SITE_NAME}"
+    agency = dossier.receiving_agency
+    place = f"Bộ phận Một cửa — {agency.name}"
+    return f"{place}, {agency.address}" if agency.address else place
+
+
+def _place() -> str:
+    """The place in "…, ngày … tháng … năm …": the province, without "Tỉnh"/"Thành phố"."""
+    name = settings.PORTAL_PROVINCE_NAME
+    for prefix in ("Tỉnh ", "Thành phố ", "TP. "):
+        if name.startswith(prefix):
+            return name[len(prefix):]
+    return name
+
+
+def receipt_context(dossier) -> dict:
+    if not dossier.code or dossier.received_at is None:
+        raise ValueError("Mẫu 01 is issued only for a received dossier (code and receipt time).")
+    receiving, deciding = dossier.receiving_agency, dossier.deciding_agency
+    received = timezone.localtime(dossier.received_at)
+    sequence = _SEQUENCE.search(dossier.code)
+    receive_event = dossier.events.filter(action=Action.RECEIVE).select_related("actor").first()
+    officer = receive_event.actor if receive_event and receive_event.actor else None
+    terms = dossier.terms or {}
+    owner_differs = _owner_differs(dossier)
+    return {
+        "dossier": dossier,
+        "procedure_name": terms.get("procedure", {}).get("name") or dossier.procedure.name,
+        "receiving": receiving,
+        "receiving_parent": receiving.parent,
+        "deciding": deciding,
+        "place": _place(),
+        "received_local": received,
+        "applicant_name": dossier.submitter_name.strip() or dossier.owner_name,
+        "applicant_phone": dossier.submitter_phone if owner_differs else dossier.owner_phone,
+        "applicant_id": dossier.submitter_id_number or dossier.owner_id_number,
+        "applicant_address": "" if owner_differs else dossier.owner_address,
+        "applicant_email": "" if owner_differs else dossier.owner_email,
+        "owner_differs": owner_differs,
+        "documents": list(dossier.documents.all()),
+        "processing_time": processing_time_text(terms),
+        "received_text": moment_text(dossier.received_at),
+        "due_text": moment_text(dossier.due_at),
+        "delivery_text": _delivery_text(dossier),
+        "ledger_book": received.year,
+        "ledger_number": int(sequence.group(1)) if sequence else "",
+        "officer_name": officer.get_full_name() if officer else "",
+        "site_name": settings.PORTAL_SITE_NAME,
+        "qr_svg": mark_safe(receipt_qr_svg(dossier)),  # noqa: S308 — segno path data only
+    }
+
+
+def receipt_html(dossier) -> str:
+    """Mẫu 01 as HTML, in the template of the dossier's slip version."""
+    try:
+        template = RECEIPT_TEMPLATES[dossier.slip_version]
+    except KeyError:
+        raise ValueError(f"no receipt template for slip version {dossier.slip_version!r}") \
+            from None
+    return render_to_string(template, receipt_context(dossier))
+
+
+def render_receipt(dossier) -> bytes:
+    """Mẫu 01 — Giấy tiếp nhận hồ sơ và hẹn trả kết quả, as PDF."""
+    return HTML(string=receipt_html(dossier), url_fetcher=_fetcher()).write_pdf()
+
+
+BARE_A4_HTML = """<!doctype html>
+<html lang="vi"><head><meta charset="utf-8"><style>
+  @font-face { font-family: "DejaVu Sans"; src: url("static:fonts/DejaVuSans.ttf"); }
+  @font-face { font-family: "DejaVu Sans"; font-weight: bold;
+               src: url("static:fonts/DejaVuSans-Bold.ttf"); }
+  @page { size: A4; margin: 15mm; }
+  body { font-family: "DejaVu Sans", sans-serif; font-size: 11pt; }
+</style></head>
+<body><p><strong>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</strong></p>
+<p>Độc lập - Tự do - Hạnh phúc</p></body></html>"""
+
+
+def bare_a4_pdf() -> bytes:
+    """A static one-page A4 document with the same fonts (regular and bold): the baseline
+    the receipt's rendering time is compared with (bench/bench_receipt_pdf.py)."""
+    return HTML(string=BARE_A4_HTML, url_fetcher=_fetcher()).write_pdf()

@@ -1,0 +1,1 @@
+"""The verbs of dossiers; each module holds one stage (intake now, processing later)."""

@@ -1,0 +1,397 @@
+"""Intake: online drafts and submission, desk and postal intake, checking online submissions,
+receiving (code, due time, terms snapshot, slip version), asking for completion, refusing.
+
+Every verb is one transaction; files stored by a failed verb are deleted (no orphan files).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import asdict, dataclass, field
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hoso import codes, routing
+from hoso.choices import (
+    Action,
+    Channel,
+    DocumentSource,
+    DossierStatus,
+    IdType,
+    OwnerType,
+    ResultDelivery,
+    SlipVersion,
+)
+from hoso.models import Dossier, DossierDocument, private_storage
+from hoso.uploads import check_upload, cleanup_on_failure
+from hoso.workflow import apply_transition
+from portal.calendar import get_calendar
+from portal.choices import TimeUnit
+from portal.errors import InvalidInput
+from portal.models import Agency, User
+from tthc.choices import Channel as ProcedureChannel
+from tthc.eforms import validate_data
+from tthc.models import Procedure
+
+DESK_CHANNELS = frozenset({Channel.DIRECT, Channel.POSTAL})
+
+
+@dataclass
+class Applicant:
+    """Who the dossier is for (owner) and who hands it in (submitter, if someone else)."""
+
+    owner_name: str
+    owner_id_number: str
+    owner_type: str = OwnerType.CITIZEN
+    owner_id_type: str = IdType.CCCD
+    owner_phone: str = ""
+    owner_email: str = ""
+    owner_address: str = ""
+    submitter_name: str = ""
+    submitter_id_number: str = ""
+    submitter_phone: str = ""
+    submitter_relation: str = ""
+
+    @classmethod
+    def from_account(cls, user: User) -> Applicant:
+        return cls(owner_name=user.full_name, owner_id_number=user.cccd or user.tax_code or "",
+                   owner_id_type=IdType.CCCD if user.cccd else IdType.TAX_CODE,
+                   owner_type=OwnerType.CITIZEN if user.cccd else OwnerType.BUSINESS,
+                   owner_phone=user.phone, owner_email=user.email)
+
+
+@dataclass
+class PaperIn:
+    """One required document at intake: what was handed in, and its file if any."""
+
+    position: int
+    originals: int = 0
+    copies: int = 0
+    file: UploadedFile | None = None
+    source: str = DocumentSource.UPLOAD
+
+
+@dataclass
+class Delivery:
+    method: str = ResultDelivery.DESK
+    address: str = ""
+
+
+@dataclass
+class IntakeRequest:
+    procedure: Procedure
+    receiving_agency: Agency
+    deciding_agency: Agency
+    applicant: Applicant
+    form_data: dict = field(default_factory=dict)
+    papers: list[PaperIn] = field(default_factory=list)
+    delivery: Delivery = field(default_factory=Delivery)
+
+
+def _applicant_problems(applicant: Applicant) -> list[str]:
+    problems = []
+    if not applicant.owner_name.strip():
+        problems.append(_("Vui lòng nhập tên chủ hồ sơ."))
+    if not applicant.owner_id_number.strip():
+        problems.append(_("Vui lòng nhập số giấy tờ của chủ hồ sơ."))
+    if applicant.owner_type not in OwnerType.values or applicant.owner_id_type not in (
+            IdType.values):
+        problems.append(_("Loại chủ hồ sơ hoặc loại giấy tờ không hợp lệ."))
+    if applicant.owner_id_type == IdType.CCCD and applicant.owner_id_number:
+        from django.core.exceptions import ValidationError
+
+        from portal.validators import validate_cccd
+
+        try:
+            validate_cccd(applicant.owner_id_number)
+        except ValidationError as exc:
+            problems.append(str(exc.messages[0]))
+    return problems
+
+
+def _delivery_problems(delivery: Delivery) -> list[str]:
+    if delivery.method not in ResultDelivery.values:
+        return [_("Hình thức nhận kết quả không hợp lệ.")]
+    if delivery.method == ResultDelivery.POST and not delivery.address.strip():
+        return [_("Vui lòng nhập địa chỉ nhận kết quả qua bưu chính.")]
+    return []
+
+
+def _form_problems(procedure: Procedure, form_data: dict) -> list[str]:
+    if not procedure.eform_schema:
+        return []
+    return [m for messages in validate_data(procedure.eform_schema, form_data).values()
+            for m in messages]
+
+
+def fee_preview(procedure: Procedure, channel: str) -> int | None:
+    """Total of the published fee items for a channel (None when an amount is not published).
+    The payments issue replaces this with the full fee-quote service."""
+    total = 0
+    for fee in procedure.fees.all():
+        amount = fee.online_amount() if channel in Channel.online_channels() else fee.amount
+        if amount is None:
+            return None
+        total += amount
+    return total
+
+
+def _store_papers(dossier: Dossier, papers: list[PaperIn], actor: User | None,
+                  stored: list[str]) -> None:
+    required = {d["position"]: d for d in _documents_of(dossier.procedure)}
+    for paper in papers:
+        spec = required.get(paper.position)
+        if spec is None:
+            raise InvalidInput("unknown_document", _("Thành phần hồ sơ không có trong thủ tục."))
+        doc = DossierDocument.objects.filter(dossier=dossier, position=paper.position).first()
+        doc = doc or DossierDocument(dossier=dossier, position=paper.position)
+        doc.name, doc.doc_type_code = spec["name"], spec["doc_type_code"]
+        doc.originals_received, doc.copies_received = paper.originals, paper.copies
+        doc.source = paper.source
+        if paper.file is not None:
+            checked = check_upload(paper.file)
+            old_name = doc.file.name if doc.file else ""
+            name = private_storage.save(
+                f"dossiers/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{checked.extension}",
+                paper.file)
+            stored.append(name)
+            doc.file.name = name
+            doc.original_filename = (paper.file.name or "")[:255]
+            doc.content_type, doc.size, doc.sha256 = (checked.content_type, checked.size,
+                                                      checked.sha256)
+            doc.digitised = True
+            doc.uploaded_by = actor
+            if old_name:
+                transaction.on_commit(lambda n=old_name: private_storage.delete(n))
+        doc.save()
+    total = sum(DossierDocument.objects.filter(dossier=dossier).values_list("size", flat=True))
+    if total > settings.UPLOAD_MAX_DOSSIER_BYTES:
+        raise InvalidInput("dossier_too_big", _("Tổng dung lượng các tệp vượt quá %(mb)s MB.")
+                           % {"mb": settings.UPLOAD_MAX_DOSSIER_BYTES // (1024 * 1024)})
+
+
+def _documents_of(procedure: Procedure) -> list[dict]:
+    return [{"position": d.position, "name": d.name, "doc_type_code": d.doc_type_code,
+             "required": d.required} for d in procedure.documents.all()]
+
+
+def _missing_papers(dossier: Dossier, *, need_files: bool) -> list[str]:
+    have = {d.position: d for d in dossier.documents.all()}
+    missing = []
+    for spec in _documents_of(dossier.procedure):
+        doc = have.get(spec["position"])
+        handed_in = doc is not None and (
+            bool(doc.file) if need_files else (doc.originals_received + doc.copies_received > 0
+                                               or bool(doc.file)))
+        if spec["required"] and not handed_in:
+            missing.append(spec["name"])
+    return missing
+
+
+def _check_channel(procedure: Procedure, channel: str) -> None:
+    wanted = ProcedureChannel.ONLINE if channel in Channel.online_channels() else channel
+    if channel in DESK_CHANNELS and procedure.online_only:
+        raise InvalidInput("online_only", _(
+            "Thủ tục này chỉ tiếp nhận hồ sơ trực tuyến; vui lòng hướng dẫn công dân nộp trực "
+            "tuyến (có thể hỗ trợ nộp tại Bộ phận Một cửa)."))
+    if not procedure.accepts(wanted):
+        raise InvalidInput("channel_not_accepted", _("Thủ tục này không nhận hồ sơ qua kênh "
+                                                     "“%(channel)s”.")
+                           % {"channel": Channel(channel).label})
+
+
+def _validate(request: IntakeRequest, channel: str) -> None:
+    problems = (_applicant_problems(request.applicant) + _delivery_problems(request.delivery)
+                + _form_problems(request.procedure, request.form_data))
+    if problems:
+        raise InvalidInput("invalid_dossier", " ".join(problems))
+    _check_channel(request.procedure, channel)
+    routing.check_route(procedure=request.procedure, receiving=request.receiving_agency,
+                        deciding=request.deciding_agency)
+
+
+def _new_dossier(request: IntakeRequest, *, channel: str, account: User | None,
+                 created_by: User | None, status: str = DossierStatus.DRAFT) -> Dossier:
+    return Dossier.objects.create(
+        procedure=request.procedure, channel=channel, status=status,
+        receiving_agency=request.receiving_agency, deciding_agency=request.deciding_agency,
+        account=account, created_by=created_by, form_data=request.form_data,
+        result_delivery=request.delivery.method, delivery_address=request.delivery.address,
+        fee_total=fee_preview(request.procedure, channel), **asdict(request.applicant))
+
+
+# --- online ---------------------------------------------------------------------------------
+
+def save_draft(*, account: User, request: IntakeRequest, dossier: Dossier | None = None
+               ) -> Dossier:
+    """Create or update a citizen's draft; the e-form may still be incomplete."""
+    problems = _applicant_problems(request.applicant) + _delivery_problems(request.delivery)
+    if problems:
+        raise InvalidInput("invalid_dossier", " ".join(problems))
+    _check_channel(request.procedure, Channel.ONLINE)
+    routing.check_route(procedure=request.procedure, receiving=request.receiving_agency,
+                        deciding=request.deciding_agency)
+    with cleanup_on_failure() as stored, transaction.atomic():
+        if dossier is None:
+            dossier = _new_dossier(request, channel=Channel.ONLINE, account=account,
+                                   created_by=account)
+        else:
+            dossier = Dossier.objects.select_for_update().get(pk=dossier.pk, account=account)
+            if dossier.status not in (DossierStatus.DRAFT, DossierStatus.AWAITING_COMPLETION):
+                raise InvalidInput("not_a_draft", _("Hồ sơ đã nộp, không sửa được nữa."))
+            for key, value in asdict(request.applicant).items():
+                setattr(dossier, key, value)
+            dossier.receiving_agency = request.receiving_agency
+            dossier.deciding_agency = request.deciding_agency
+            dossier.form_data = request.form_data
+            dossier.result_delivery = request.delivery.method
+            dossier.delivery_address = request.delivery.address
+            dossier.save()
+        _store_papers(dossier, request.papers, account, stored)
+        return dossier
+
+
+def submit_online(*, dossier_id: int, account: User, idempotency_key: str = "") -> Dossier:
+    """Submit a complete draft (or resubmit after a completion request). The same
+    idempotency key submitted twice answers with the dossier already submitted."""
+    if idempotency_key:
+        done = Dossier.objects.filter(account=account, idempotency_key=idempotency_key).first()
+        if done is not None:
+            return done
+    with transaction.atomic():
+        dossier = Dossier.objects.select_for_update().select_related("procedure").get(
+            pk=dossier_id, account=account)
+        problems = _form_problems(dossier.procedure, dossier.form_data)
+        missing = _missing_papers(dossier, need_files=True)
+        if missing:
+            problems.append(_("Còn thiếu giấy tờ: %(names)s.") % {"names": "; ".join(missing)})
+        if problems:
+            raise InvalidInput("incomplete_dossier", " ".join(problems))
+        now = timezone.now()
+        calendar = get_calendar(dossier.receiving_agency)
+        changes = {
+            "submitted_at": now,
+            "intake_due_at": calendar.add(now, settings.INTAKE_CHECK_WORKING_HOURS,
+                                          TimeUnit.WORKING_HOURS),
+            "idempotency_key": idempotency_key[:64],
+        }
+        action = (Action.RESUBMIT if dossier.status == DossierStatus.AWAITING_COMPLETION
+                  else Action.SUBMIT)
+        try:
+            with transaction.atomic():
+                return apply_transition(dossier_id=dossier.pk, action=action, actor=account,
+                                        agency=dossier.receiving_agency, changes=changes)
+        except IntegrityError:  # the same key raced in from a retried request
+            return Dossier.objects.get(account=account, idempotency_key=idempotency_key)
+
+
+# --- at the desk ------------------------------------------------------------------------------
+
+def intake_at_desk(*, officer: User, request: IntakeRequest, channel: str = Channel.DIRECT,
+                   postal_service: str = "", postal_tracking_number: str = "") -> Dossier:
+    """A walk-in or postal dossier: entered, its papers ticked and scanned (digitised), and
+    received at once."""
+    if channel not in DESK_CHANNELS:
+        raise InvalidInput("bad_channel", _("Kênh tiếp nhận tại quầy không hợp lệ."))
+    if channel == Channel.POSTAL and not postal_tracking_number.strip():
+        raise InvalidInput("postal_tracking", _("Vui lòng nhập số vận đơn bưu chính."))
+    _validate(request, channel)
+    with cleanup_on_failure() as stored, transaction.atomic():
+        dossier = _new_dossier(request, channel=channel, account=None, created_by=officer,
+                               status=DossierStatus.SUBMITTED)
+        if channel == Channel.POSTAL:
+            dossier.postal_service = postal_service
+            dossier.postal_tracking_number = postal_tracking_number.strip()
+            dossier.save(update_fields=["postal_service", "postal_tracking_number"])
+        for paper in request.papers:
+            if paper.file is not None:
+                paper.source = DocumentSource.DESK_SCAN
+        _store_papers(dossier, request.papers, officer, stored)
+        missing = _missing_papers(dossier, need_files=False)
+        if missing:
+            raise InvalidInput("incomplete_dossier", _("Còn thiếu giấy tờ: %(names)s.")
+                               % {"names": "; ".join(missing)})
+        return receive(dossier_id=dossier.pk, officer=officer)
+
+
+# --- checking and receiving ---------------------------------------------------------------------
+
+def slip_version_on(day: dt.date) -> str:
+    return SlipVersion.TT03_2025 if day >= settings.SLIP_TT03_FROM else SlipVersion.TT01_2018
+
+
+def due_time(procedure: Procedure, terms: dict, received_at: dt.datetime, deciding: Agency
+             ) -> dt.datetime:
+    """The appointment: the processing time from receipt on the deciding agency's calendar;
+    same-day services received after the cut-off are due the next working day."""
+    from decimal import Decimal
+
+    calendar = get_calendar(deciding)
+    time = Decimal(terms["procedure"]["processing_time"])
+    unit = terms["procedure"]["time_unit"]
+    if terms["procedure"]["same_day_cutoff"] and unit == TimeUnit.WORKING_DAYS and time <= 1:
+        cutoff = dt.time.fromisoformat(settings.PORTAL_SAME_DAY_CUTOFF)
+        return calendar.same_day_due(received_at, cutoff)
+    return calendar.add(received_at, time, unit)
+
+
+def receive(*, dossier_id: int, officer: User) -> Dossier:
+    """Receive a dossier: code, terms snapshot, clock start and due time, slip version."""
+    with transaction.atomic():
+        dossier = Dossier.objects.select_related("procedure", "receiving_agency",
+                                                 "deciding_agency").get(pk=dossier_id)
+        now = timezone.now()
+        terms = dossier.procedure.terms_snapshot()
+        calendar = get_calendar(dossier.deciding_agency)
+        changes = {
+            "received_at": now,
+            "terms": terms,
+            "clock_start_at": calendar.next_working_moment(now),
+            "due_at": due_time(dossier.procedure, terms, now, dossier.deciding_agency),
+            "slip_version": slip_version_on(timezone.localdate(now)),
+        }
+        from hoso.workflow import check
+
+        check(dossier, Action.RECEIVE, officer)  # refuse before taking a number
+        changes["code"] = codes.new_code(receiving=dossier.receiving_agency,
+                                         deciding=dossier.deciding_agency,
+                                         day=timezone.localdate(now))
+        dossier = apply_transition(dossier_id=dossier.pk, action=Action.RECEIVE, actor=officer,
+                                   agency=dossier.receiving_agency, changes=changes)
+        _notify(dossier, "dossier_received")
+        return dossier
+
+
+def request_completion(*, dossier_id: int, officer: User, reason: str) -> Dossier:
+    """Mẫu 02 before receipt: send an online submission back to be completed."""
+    with transaction.atomic():
+        dossier = apply_transition(
+            dossier_id=dossier_id, action=Action.REQUEST_COMPLETION, actor=officer,
+            note=reason.strip(), changes={"completion_request": reason.strip()},
+            payload={"reason": reason})
+        _notify(dossier, "supplement_requested")
+        return dossier
+
+
+def reject_intake(*, dossier_id: int, officer: User, reason: str) -> Dossier:
+    """Mẫu 03: refuse an online submission, with the reason."""
+    with transaction.atomic():
+        dossier = apply_transition(
+            dossier_id=dossier_id, action=Action.REJECT_INTAKE, actor=officer,
+            note=reason.strip(), changes={"refusal_reason": reason.strip(),
+                                          "finished_at": timezone.now()},
+            payload={"reason": reason})
+        _notify(dossier, "dossier_rejected")
+        return dossier
+
+
+def _notify(dossier: Dossier, code: str) -> None:
+    """Tell the applicant by e-mail and SMS (portal.notifications), after commit."""
+    from hoso.notify import notify_applicant
+
+    notify_applicant(dossier, code)

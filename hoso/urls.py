@@ -1,0 +1,23 @@
+from django.urls import path
+
+from hoso import views
+
+app_name = "hoso"
+
+urlpatterns = [
+    path("thu-tuc/<str:national_code>/nop-ho-so/", views.apply, name="apply"),
+    path("ho-so-cua-toi/", views.my_dossiers, name="my_dossiers"),
+    path("ho-so-cua-toi/<int:dossier_id>/", views.my_dossier, name="my_dossier"),
+    path("ho-so-cua-toi/<int:dossier_id>/nop/", views.review, name="review"),
+    path("ho-so/<int:dossier_id>/giay-tiep-nhan.pdf", views.receipt, name="receipt"),
+    path("ho-so/giay-to/<int:document_id>/", views.document_file, name="document_file"),
+    path("tra-cuu-ho-so/", views.track, name="track"),
+    path("tra-cuu-ho-so/<str:code>/", views.track, name="track_code"),
+    path("mot-cua/tiep-nhan/", views.desk_intake_start, name="desk_intake_start"),
+    path("mot-cua/tiep-nhan/<str:national_code>/", views.desk_intake, name="desk_intake"),
+    path("mot-cua/ho-so/<int:dossier_id>/", views.officer_dossier, name="officer_dossier"),
+    path("mot-cua/ho-so/<int:dossier_id>/<str:action>/", views.officer_action,
+         name="officer_action"),
+    path("mot-cua/hop-thu/", views.inbox, name="inbox"),
+    path("mot-cua/hop-thu/<str:queue>/", views.inbox, name="inbox_queue"),
+]

@@ -1,0 +1,338 @@
+"""HTML pages of dossiers: the citizen's online submission and "my dossiers", desk intake,
+checking online submissions, the officer inbox, public tracking, receipts and papers."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+from django_ratelimit.decorators import ratelimit
+
+from hoso import selectors
+from hoso.choices import Channel, DossierStatus, IdType, OwnerType, ResultDelivery
+from hoso.forms import (
+    ApplicantForm,
+    DeliveryForm,
+    PapersForm,
+    PostalForm,
+    ReasonForm,
+    RoutingForm,
+    TrackForm,
+)
+from hoso.models import Dossier, DossierDocument, private_storage
+from hoso.services import intake
+from hoso.workflow import allowed_actions
+from portal.choices import Role
+from portal.errors import DomainError
+from portal.models import User
+from portal.permissions import agencies_with_perm
+from portal.views import role_required
+from tthc.eforms import EForm
+from tthc.models import Procedure
+from tthc.selectors import agencies_carrying_out, procedure_detail
+
+OFFICER_ROLES = (Role.DESK_OFFICER, Role.PROCESSING_OFFICER, Role.LEADER, Role.ADMINISTRATOR)
+
+
+def _online_procedure(national_code: str) -> Procedure:
+    procedure = procedure_detail(national_code)
+    if procedure is None or not procedure.accepts_online:
+        raise Http404(_("Thủ tục này không nhận hồ sơ trực tuyến."))
+    return procedure
+
+
+# --- citizen: online submission ------------------------------------------------------------------
+
+def _applicant_initial(dossier: Dossier | None, user: User) -> dict:
+    if dossier is not None:
+        return {f: getattr(dossier, f) for f in ApplicantForm.base_fields}
+    applicant = intake.Applicant.from_account(user)
+    return {f: getattr(applicant, f) for f in ApplicantForm.base_fields}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def apply(request: HttpRequest, national_code: str) -> HttpResponse:
+    """Step 1 of the online submission: applicant, agency, e-form, papers, delivery; saved as
+    a draft that can be resumed."""
+    procedure = _online_procedure(national_code)
+    draft = None
+    if request.GET.get("ho_so"):
+        draft = get_object_or_404(Dossier, pk=request.GET["ho_so"], account=request.user,
+                                  procedure=procedure,
+                                  status__in=[DossierStatus.DRAFT,
+                                              DossierStatus.AWAITING_COMPLETION])
+    data, files = (request.POST, request.FILES) if request.method == "POST" else (None, None)
+    agencies = agencies_carrying_out(procedure)
+    applicant_form = ApplicantForm(data, initial=_applicant_initial(draft, request.user),
+                                   prefix="a")
+    routing_form = RoutingForm(data, receiving=agencies, deciding=agencies, prefix="r",
+                               initial={"deciding_agency": draft.deciding_agency_id
+                                        if draft else None})
+    routing_form.fields.pop("receiving_agency")
+    eform = EForm(procedure.eform_schema, data, prefix="f",
+                  initial=_eform_initial(draft)) if procedure.eform_schema else None
+    papers_form = PapersForm(data, files, documents=procedure.documents.all(), desk=False,
+                             prefix="p")
+    delivery_form = DeliveryForm(data, prefix="d", initial={
+        "method": draft.result_delivery if draft else ResultDelivery.ONLINE,
+        "address": draft.delivery_address if draft else ""})
+    forms = [applicant_form, routing_form, papers_form, delivery_form] + ([eform] if eform
+                                                                          else [])
+    if request.method == "POST" and all(f.is_valid() for f in forms):
+        deciding = routing_form.cleaned_data["deciding_agency"]
+        request_data = intake.IntakeRequest(
+            procedure=procedure, receiving_agency=deciding, deciding_agency=deciding,
+            applicant=applicant_form.applicant(),
+            form_data=eform.cleaned_json if eform else {}, papers=papers_form.papers(),
+            delivery=delivery_form.delivery())
+        try:
+            dossier = intake.save_draft(account=request.user, request=request_data, dossier=draft)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Đã lưu hồ sơ nháp."))
+            return redirect("hoso:review", dossier_id=dossier.pk)
+    return render(request, "hoso/apply.html", {
+        "procedure": procedure, "draft": draft, "applicant_form": applicant_form,
+        "routing_form": routing_form, "eform": eform, "papers_form": papers_form,
+        "delivery_form": delivery_form,
+        "uploaded": {d.position: d for d in draft.documents.all()} if draft else {},
+    })
+
+
+def _eform_initial(draft: Dossier | None) -> dict:
+    if draft is None:
+        return {}
+    initial = {}
+    for key, value in draft.form_data.items():
+        if isinstance(value, dict):
+            initial.update({f"{key}__{k}": v for k, v in value.items()})
+        else:
+            initial[key] = value
+    return initial
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review(request: HttpRequest, dossier_id: int) -> HttpResponse:
+    """Step 2: everything at a glance with the fee preview; submit (idempotent)."""
+    dossier = selectors.get_dossier_for_citizen(request.user, dossier_id)
+    if request.method == "POST":
+        try:
+            dossier = intake.submit_online(dossier_id=dossier.pk, account=request.user,
+                                           idempotency_key=request.POST.get("idempotency_key",
+                                                                            ""))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Đã nộp hồ sơ. Bộ phận Một cửa sẽ kiểm tra và tiếp nhận "
+                                        "hồ sơ của bạn."))
+            return redirect("hoso:my_dossier", dossier_id=dossier.pk)
+    return render(request, "hoso/review.html", {
+        "dossier": dossier, "documents": dossier.documents.all(),
+        "eform": EForm(dossier.procedure.eform_schema) if dossier.procedure.eform_schema
+        else None,
+        "idempotency_key": uuid.uuid4().hex,
+        "editable": dossier.status in (DossierStatus.DRAFT, DossierStatus.AWAITING_COMPLETION),
+    })
+
+
+@login_required
+def my_dossiers(request: HttpRequest) -> HttpResponse:
+    return render(request, "hoso/my_dossiers.html", {
+        "dossiers": selectors.dossiers_of_citizen(request.user)[:200]})
+
+
+@login_required
+def my_dossier(request: HttpRequest, dossier_id: int) -> HttpResponse:
+    dossier = selectors.get_dossier_for_citizen(request.user, dossier_id)
+    return render(request, "hoso/my_dossier.html", _detail_context(dossier))
+
+
+def _detail_context(dossier: Dossier) -> dict:
+    return {
+        "dossier": dossier,
+        "documents": dossier.documents.all(),
+        "events": dossier.events.select_related("actor", "agency"),
+        "time_left": selectors.time_left(dossier),
+    }
+
+
+# --- receipts and papers --------------------------------------------------------------------------
+
+@login_required
+def receipt(request: HttpRequest, dossier_id: int) -> HttpResponse:
+    dossier = get_object_or_404(Dossier.objects.select_related(
+        "procedure", "receiving_agency", "deciding_agency"), pk=dossier_id)
+    if not dossier.code or not selectors.can_view(request.user, dossier):
+        raise Http404(_(selectors.NOT_FOUND))
+    from hoso.pdf import render_receipt
+
+    response = HttpResponse(render_receipt(dossier), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="giay-tiep-nhan-{dossier.code}.pdf"'
+    return response
+
+
+@login_required
+def document_file(request: HttpRequest, document_id: int) -> FileResponse:
+    document = get_object_or_404(DossierDocument.objects.select_related("dossier"),
+                                 pk=document_id)
+    if not document.file or not selectors.can_view(request.user, document.dossier):
+        raise Http404(_("Không tìm thấy tệp."))
+    response = FileResponse(private_storage.open(document.file.name, "rb"),
+                            content_type=document.content_type, as_attachment=True,
+                            filename=document.original_filename or document.file.name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- public tracking --------------------------------------------------------------------------
+
+@never_cache
+@ratelimit(key="ip", rate=lambda group, request: _tracking_rate(), method="POST", block=False)
+@require_http_methods(["GET", "POST"])
+def track(request: HttpRequest, code: str = "") -> HttpResponse:
+    """Anyone with the code and 4 digits of the phone or ID number sees the progress."""
+    form = TrackForm(request.POST or None, initial={"code": code})
+    dossier, searched = None, False
+    if request.method == "POST":
+        if getattr(request, "limited", False):
+            return render(request, "hoso/track.html", {"form": form, "limited": True},
+                          status=429)
+        if form.is_valid():
+            searched = True
+            dossier = selectors.track(form.cleaned_data["code"], form.cleaned_data["last4"])
+    return render(request, "hoso/track.html", {
+        "form": form, "searched": searched, "dossier": dossier,
+        "masked_owner": selectors.mask(dossier.owner_name) if dossier else "",
+        "events": dossier.events.all() if dossier else [],
+        "time_left": selectors.time_left(dossier) if dossier else None,
+    })
+
+
+def _tracking_rate() -> str:
+    from django.conf import settings
+
+    return settings.TRACKING_RATE
+
+
+# --- the desk -------------------------------------------------------------------------------------
+
+@role_required(Role.DESK_OFFICER, Role.ADMINISTRATOR)
+def desk_intake_start(request: HttpRequest) -> HttpResponse:
+    from tthc.selectors import CatalogueFilter, search_procedures
+
+    query = request.GET.get("q", "")
+    found = search_procedures(CatalogueFilter(query=query))[:30] if query else []
+    return render(request, "hoso/desk_start.html", {"query": query, "procedures": found})
+
+
+@role_required(Role.DESK_OFFICER, Role.ADMINISTRATOR)
+@require_http_methods(["GET", "POST"])
+def desk_intake(request: HttpRequest, national_code: str) -> HttpResponse:
+    """A walk-in or postal dossier: applicant (found by CCCD or typed), papers ticked and
+    scanned, received at once."""
+    procedure = procedure_detail(national_code)
+    if procedure is None:
+        raise Http404(_("Không tìm thấy thủ tục."))
+    data, files = (request.POST, request.FILES) if request.method == "POST" else (None, None)
+    initial = {"owner_type": OwnerType.CITIZEN, "owner_id_type": IdType.CCCD}
+    cccd = request.GET.get("cccd", "").strip()
+    if cccd:
+        known = User.objects.filter(cccd=cccd).first()
+        if known:
+            applicant = intake.Applicant.from_account(known)
+            initial.update({f: getattr(applicant, f) for f in ApplicantForm.base_fields})
+        else:
+            initial["owner_id_number"] = cccd
+            messages.info(request, _("Chưa có tài khoản với số CCCD này; vui lòng nhập thông "
+                                     "tin người nộp."))
+    receiving = agencies_with_perm(request.user, "portal.receive_dossier").order_by("path")
+    applicant_form = ApplicantForm(data, initial=initial, prefix="a")
+    routing_form = RoutingForm(data, receiving=receiving,
+                               deciding=agencies_carrying_out(procedure), prefix="r")
+    papers_form = PapersForm(data, files, documents=procedure.documents.all(), desk=True,
+                             prefix="p")
+    delivery_form = DeliveryForm(data, prefix="d", initial={"method": ResultDelivery.DESK})
+    postal_form = PostalForm(data, prefix="c")
+    forms = [applicant_form, routing_form, papers_form, delivery_form, postal_form]
+    if request.method == "POST" and all(f.is_valid() for f in forms):
+        request_data = intake.IntakeRequest(
+            procedure=procedure, receiving_agency=routing_form.cleaned_data["receiving_agency"],
+            deciding_agency=routing_form.cleaned_data["deciding_agency"],
+            applicant=applicant_form.applicant(), papers=papers_form.papers(),
+            delivery=delivery_form.delivery())
+        try:
+            dossier = intake.intake_at_desk(
+                officer=request.user, request=request_data,
+                channel=postal_form.cleaned_data["channel"],
+                postal_service=postal_form.cleaned_data["postal_service"],
+                postal_tracking_number=postal_form.cleaned_data["postal_tracking_number"])
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Đã tiếp nhận hồ sơ %(code)s.") % {"code": dossier.code})
+            return redirect("hoso:officer_dossier", dossier_id=dossier.pk)
+    return render(request, "hoso/desk_intake.html", {
+        "procedure": procedure, "applicant_form": applicant_form,
+        "routing_form": routing_form, "papers_form": papers_form,
+        "delivery_form": delivery_form, "postal_form": postal_form, "cccd": cccd,
+    })
+
+
+@role_required(*OFFICER_ROLES)
+def officer_dossier(request: HttpRequest, dossier_id: int) -> HttpResponse:
+    dossier = selectors.get_dossier_for_officer(request.user, dossier_id)
+    context = _detail_context(dossier)
+    context.update({"actions": allowed_actions(dossier, request.user),
+                    "reason_form": ReasonForm()})
+    return render(request, "hoso/officer_dossier.html", context)
+
+
+@role_required(Role.DESK_OFFICER, Role.ADMINISTRATOR)
+@require_POST
+def officer_action(request: HttpRequest, dossier_id: int, action: str) -> HttpResponse:
+    """Receive, ask for completion, or refuse an online submission."""
+    dossier = selectors.get_dossier_for_officer(request.user, dossier_id)
+    form = ReasonForm(request.POST)
+    try:
+        if action == "receive":
+            dossier = intake.receive(dossier_id=dossier.pk, officer=request.user)
+            messages.success(request, _("Đã tiếp nhận hồ sơ %(code)s.") % {"code": dossier.code})
+        elif action in ("request_completion", "reject_intake"):
+            reason = form.data.get("reason", "")
+            verb = (intake.request_completion if action == "request_completion"
+                    else intake.reject_intake)
+            verb(dossier_id=dossier.pk, officer=request.user, reason=reason)
+            messages.success(request, _("Đã gửi thông báo cho người nộp hồ sơ."))
+        else:
+            raise Http404
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("hoso:officer_dossier", dossier_id=dossier.pk)
+
+
+@role_required(*OFFICER_ROLES)
+def inbox(request: HttpRequest, queue: str = "cho-kiem-tra") -> HttpResponse:
+    if queue not in selectors.QUEUES:
+        raise Http404(_("Không có hàng đợi này."))
+    flt = selectors.InboxFilter(procedure=request.GET.get("thu_tuc", ""),
+                                channel=request.GET.get("kenh", ""))
+    page = selectors.inbox_page(request.user, queue, flt, cursor=request.GET.get("sau", ""))
+    rows = [(d, selectors.time_left(d)) for d in page.rows]
+    params = request.GET.copy()
+    params.pop("sau", None)
+    return render(request, "hoso/inbox.html", {
+        "queue": queue, "queues": selectors.QUEUES, "counts": selectors.queue_counts(
+            request.user), "rows": rows, "next_cursor": page.next_cursor,
+        "filter": flt, "channels": Channel.choices, "query_string": params.urlencode(),
+    })
+

@@ -1,0 +1,328 @@
+"""Notifications to applicants: e-mail and SMS from administrator-edited templates.
+
+A business service (e.g. hoso's receive, supplement request, rejection) calls `notify(...)`
+inside its transaction. `notify` renders the `MessageTemplate`, writes one pending
+`Notification` row per channel (idempotent on event_key × channel, SECURITY.md B5) and, on
+commit, enqueues the Celery task `portal.deliver_notification` for each new row. The task calls
+`deliver_notification`, which claims the row with a compare-and-set update, sends it (Django's
+e-mail backend, or the SMS backend of `portal.sms`) and records the outcome. Temporary failures
+are retried by the task with backoff; permanent ones mark the row failed.
+
+Template contexts should hold plain values (str, int, date/datetime, lists of str), never
+model instances: administrators write the templates, and whatever the context reaches, a
+template can print.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import smtplib
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import F, Q
+from django.template import (
+    Context,
+    Engine,
+    Library,
+    TemplateSyntaxError,
+    defaultfilters,
+    defaulttags,
+)
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from portal import sms
+from portal.errors import DomainError, NotFoundError
+from portal.models import MessageTemplate, Notification, NotificationChannel, NotificationStatus
+
+logger = logging.getLogger(__name__)
+
+TEMPLATE_NOT_FOUND = "Không tìm thấy mẫu thông báo “%(code)s”."
+TEMPLATE_INACTIVE = "Mẫu thông báo “%(code)s” đang tạm ngừng sử dụng."
+TEMPLATE_INVALID = "Mẫu thông báo “%(code)s” không đúng cú pháp: %(error)s"
+TEMPLATE_SYNTAX_ERROR = gettext_lazy(
+    "Nội dung mẫu không đúng cú pháp mẫu Django: %(error)s. "
+    "Kiểm tra các cặp {{ … }} và {%% … %%}, tên bộ lọc và các thẻ đóng ({%% endif %%}, "
+    "{%% endfor %%})."
+)
+EMAIL_INVALID = "Địa chỉ thư điện tử “%(email)s” không hợp lệ."
+EMAIL_REFUSED = "Máy chủ thư từ chối gửi: %(detail)s"
+EMAIL_FAILED = "Không gửi được thư điện tử: %(detail)s"
+GAVE_UP = "Đã thử gửi %(attempts)s lần không thành công. Lỗi lần cuối: %(error)s"
+
+# A claim older than this belongs to a worker that died mid-send; the row may be claimed again.
+# Longer than any SMTP/HTTP timeout, shorter than the Redis visibility timeout (1 h).
+CLAIM_TIMEOUT = timedelta(minutes=15)
+
+# The variables each template code receives from its caller, shown to administrators in the
+# admin form. Every template also gets `site_name` and `province_name` (from settings).
+COMMON_VARIABLES: dict[str, str] = {
+    "site_name": "Tên cổng (PORTAL_SITE_NAME)",
+    "province_name": "Tên tỉnh (PORTAL_PROVINCE_NAME)",
+}
+_DOSSIER_VARIABLES: dict[str, str] = {
+    "dossier_code": "Mã hồ sơ (trống khi hồ sơ trực tuyến chưa được tiếp nhận)",
+    "procedure_name": "Tên thủ tục hành chính",
+    "owner_name": "Họ tên người nộp hoặc tên tổ chức (chủ hồ sơ)",
+    "receiving_agency": "Tên cơ quan tiếp nhận",
+    "deciding_agency": "Tên cơ quan giải quyết",
+    "received_at": "Thời điểm tiếp nhận (ngày giờ; dùng |date:\"H:i d/m/Y\")",
+    "due_at": "Thời điểm hẹn trả kết quả (ngày giờ; dùng |date:\"H:i d/m/Y\")",
+    "tracking_url": "Địa chỉ tra cứu hồ sơ công khai (đầy đủ https://…)",
+}
+TEMPLATE_VARIABLES: dict[str, dict[str, str]] = {
+    "dossier_received": _DOSSIER_VARIABLES,
+    "supplement_requested": {
+        **_DOSSIER_VARIABLES,
+        "missing_items": "Nội dung cần bổ sung, hoàn thiện (văn bản, mỗi mục một dòng)",
+    },
+    "dossier_rejected": {
+        **_DOSSIER_VARIABLES,
+        "reason": "Lý do từ chối (văn bản)",
+    },
+}
+
+
+# Templates edited in the admin site render with autoescaping off (plain-text e-mail and SMS)
+# and only the harmless built-in tags: no {% include %}, {% extends %}, {% load %} or
+# {% debug %}, which could read files or print the whole context.
+_ALLOWED_TAGS = ("if", "for", "with", "firstof", "now", "spaceless", "cycle", "ifchanged",
+                 "regroup", "widthratio", "comment", "filter", "templatetag", "verbatim")
+_library = Library()
+_library.filters.update(defaultfilters.register.filters)
+_library.tags.update({name: defaulttags.register.tags[name] for name in _ALLOWED_TAGS})
+_ENGINE = Engine(autoescape=False)
+_ENGINE.template_builtins = [_library]
+
+
+@dataclass(frozen=True)
+class RenderedMessage:
+    """A template filled in for one event: e-mail subject and body, SMS text ("" = no SMS)."""
+
+    subject: str
+    email_body: str
+    sms_text: str
+
+
+class DeliveryError(Exception):
+    """Sending failed. `permanent`: trying again cannot help."""
+
+    def __init__(self, message: str, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.message = str(message)
+        self.permanent = permanent
+
+
+class TemporaryDeliveryError(DeliveryError):
+    """Raised by `deliver_notification` when the row is still pending and worth retrying."""
+
+
+def check_template_syntax(text: str) -> None:
+    """Raise a ValidationError (Vietnamese) unless `text` compiles as a message template."""
+    try:
+        _ENGINE.from_string(text)
+    except TemplateSyntaxError as exc:
+        raise ValidationError(TEMPLATE_SYNTAX_ERROR, code="template_syntax",
+                              params={"error": exc}) from exc
+
+
+def _active_template(code: str) -> MessageTemplate:
+    template = MessageTemplate.objects.filter(code=code).first()
+    if template is None:
+        raise NotFoundError("message_template_not_found", _(TEMPLATE_NOT_FOUND) % {"code": code})
+    if not template.is_active:
+        raise DomainError("message_template_inactive", _(TEMPLATE_INACTIVE) % {"code": code})
+    return template
+
+
+def _render(template: MessageTemplate, context: dict[str, Any]) -> RenderedMessage:
+    full_context = Context({
+        "site_name": settings.PORTAL_SITE_NAME,
+        "province_name": settings.PORTAL_PROVINCE_NAME,
+        **context,
+    }, autoescape=False)
+    try:
+        subject, body, sms_text = (
+            _ENGINE.from_string(text).render(full_context)
+            for text in (template.email_subject, template.email_body, template.sms_body)
+        )
+    except TemplateSyntaxError as exc:
+        raise DomainError("message_template_invalid", _(TEMPLATE_INVALID)
+                          % {"code": template.code, "error": exc}) from exc
+    body = "\n".join(line.rstrip() for line in body.strip().splitlines())
+    return RenderedMessage(
+        subject=" ".join(subject.split()),
+        email_body=re.sub(r"\n{3,}", "\n\n", body),
+        sms_text=" ".join(sms_text.split()),
+    )
+
+
+def render_message(*, code: str, context: dict[str, Any]) -> RenderedMessage:
+    """Fill in the active template `code` with `context` (TEMPLATE_VARIABLES lists the keys).
+
+    Raises NotFoundError for an unknown code and DomainError for an inactive or broken one.
+    The subject and the SMS come out on one line; the e-mail body keeps its lines.
+    """
+    return _render(_active_template(code), context)
+
+
+def _sms_recipient(phone: str) -> str:
+    try:
+        return sms.normalize_phone(phone)
+    except sms.SmsError:
+        return phone.strip()  # kept as typed; delivery marks the row failed with the reason
+
+
+def _enqueue_delivery(notification_id: int) -> None:
+    from portal.tasks import deliver_notification_task  # tasks imports this module
+
+    deliver_notification_task.delay(notification_id)
+
+
+@transaction.atomic
+def notify(
+    *,
+    code: str,
+    context: dict[str, Any],
+    email: str | None,
+    phone: str | None,
+    object_ref: str,
+    event_key: str,
+) -> list[Notification]:
+    """Queue the message `code` to the applicant by e-mail and SMS; send after commit.
+
+    Rules:
+    - one row per channel; a channel is skipped when its address is empty, and SMS also when
+      the template's SMS text is empty;
+    - idempotent: a row already written for (event_key, channel) is returned, not sent again,
+      so `event_key` must name the business event once, e.g. "dossier:123:received";
+    - runs in the caller's transaction and enqueues the delivery task on commit, so a rolled
+      back action sends nothing;
+    - an inactive template means the administrator turned the message off: nothing is written
+      and [] is returned; an unknown code raises NotFoundError.
+    """
+    try:
+        template = _active_template(code)
+    except DomainError as exc:
+        if exc.code != "message_template_inactive":
+            raise
+        logger.info("Message template %s is inactive; %s not notified", code, object_ref)
+        return []
+    rendered = _render(template, context)
+    wanted = []
+    if email and email.strip():
+        wanted.append((NotificationChannel.EMAIL, email.strip(), rendered.subject,
+                       rendered.email_body))
+    if phone and phone.strip() and rendered.sms_text:
+        wanted.append((NotificationChannel.SMS, _sms_recipient(phone), "", rendered.sms_text))
+    notifications = []
+    for channel, recipient, subject, body in wanted:
+        notification, created = Notification.objects.get_or_create(
+            event_key=event_key, channel=channel,
+            defaults={"template_code": code, "recipient": recipient, "subject": subject,
+                      "body": body, "object_ref": object_ref},
+        )
+        if created:
+            # robust: a broker outage must not undo the committed business action; the row
+            # stays pending and visible in the admin site.
+            transaction.on_commit(partial(_enqueue_delivery, notification.pk), robust=True)
+        notifications.append(notification)
+    return notifications
+
+
+def _send_email(notification: Notification) -> str:
+    try:
+        validate_email(notification.recipient)
+    except ValidationError as exc:
+        raise DeliveryError(_(EMAIL_INVALID) % {"email": notification.recipient},
+                            permanent=True) from exc
+    try:
+        send_mail(notification.subject, notification.body, settings.DEFAULT_FROM_EMAIL,
+                  [notification.recipient], fail_silently=False)
+    except smtplib.SMTPRecipientsRefused as exc:
+        raise DeliveryError(_(EMAIL_REFUSED) % {"detail": exc.recipients},
+                            permanent=True) from exc
+    except smtplib.SMTPResponseException as exc:
+        # 5xx: the server will never accept this message; 4xx: try again later.
+        raise DeliveryError(_(EMAIL_REFUSED) % {"detail": f"{exc.smtp_code} {exc.smtp_error!r}"},
+                            permanent=exc.smtp_code >= 500) from exc
+    except (smtplib.SMTPException, OSError) as exc:
+        raise DeliveryError(_(EMAIL_FAILED) % {"detail": exc}) from exc
+    return ""
+
+
+def _send_sms(notification: Notification) -> str:
+    try:
+        return sms.get_sms_backend().send(notification.recipient, notification.body)
+    except sms.SmsError as exc:
+        raise DeliveryError(exc.message, permanent=exc.permanent) from exc
+
+
+_SENDERS = {NotificationChannel.EMAIL: _send_email, NotificationChannel.SMS: _send_sms}
+
+
+def deliver_notification(*, notification_id: int) -> Notification | None:
+    """Send one pending notification and record the outcome; None when there is nothing to do.
+
+    Rules:
+    - claim first with a compare-and-set update (pending and not claimed, or claimed longer
+      than CLAIM_TIMEOUT ago), so two workers never send the same row; a sent, failed or
+      freshly claimed row is left alone;
+    - a permanent error marks the row failed with the reason;
+    - a temporary error releases the claim, keeps the row pending with the reason and raises
+      TemporaryDeliveryError for the task to retry.
+    Runs outside a transaction on purpose: the claim must be visible to other workers before
+    the message leaves.
+    """
+    now = timezone.now()
+    claimed = (
+        Notification.objects.filter(pk=notification_id, status=NotificationStatus.PENDING)
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TIMEOUT))
+        .update(claimed_at=now, attempts=F("attempts") + 1)
+    )
+    if not claimed:
+        return None
+    notification = Notification.objects.get(pk=notification_id)
+    ours = Notification.objects.filter(pk=notification_id, claimed_at=now)
+    try:
+        provider_message_id = _SENDERS[notification.channel](notification)
+    except DeliveryError as exc:
+        if not exc.permanent:
+            ours.update(claimed_at=None, error=exc.message)
+            raise TemporaryDeliveryError(exc.message) from exc
+        ours.update(status=NotificationStatus.FAILED, error=exc.message)
+        logger.warning("Notification %s failed: %s", notification_id, exc.message)
+    else:
+        ours.update(status=NotificationStatus.SENT, sent_at=timezone.now(), error="",
+                    provider_message_id=provider_message_id[:100])
+    notification.refresh_from_db()
+    return notification
+
+
+def fail_notification(*, notification_id: int, error: str) -> Notification | None:
+    """Give up on a pending notification after the last retry; None if it is no longer
+    pending (sent or failed meanwhile)."""
+    notification = Notification.objects.filter(
+        pk=notification_id, status=NotificationStatus.PENDING
+    ).first()
+    if notification is None:
+        return None
+    message = _(GAVE_UP) % {"attempts": notification.attempts, "error": error}
+    updated = Notification.objects.filter(
+        pk=notification_id, status=NotificationStatus.PENDING
+    ).update(status=NotificationStatus.FAILED, error=message, claimed_at=None)
+    if not updated:
+        return None
+    logger.warning("Notification %s failed: %s", notification_id, message)
+    notification.refresh_from_db()
+    return notification
