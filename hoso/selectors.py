@@ -73,8 +73,8 @@ def track(code: str, last4: str) -> Dossier | None:
     return dossier if ok else None
 
 
-def mask(text: str, keep: int = 3) -> str:
-    """Hide personal data on public pages: "Nguyễn Văn An" → "Ngu*** V** A*"."""
+def mask(text: str, keep: int = 1) -> str:
+    """Hide personal data on public pages: "Nguyễn Văn An" → "N***** V** A*"."""
     return " ".join(word[:keep] + "*" * max(len(word) - keep, 0) if len(word) > 1 else word
                     for word in (text or "").split())
 

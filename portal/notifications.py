@@ -18,9 +18,9 @@ from __future__ import annotations
 import logging
 import re
 import smtplib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -183,10 +183,13 @@ def _sms_recipient(phone: str) -> str:
         return phone.strip()  # kept as typed; delivery marks the row failed with the reason
 
 
-def _enqueue_delivery(notification_id: int) -> None:
-    from portal.tasks import deliver_notification_task  # tasks imports this module
+def _delivery_callback(notification_id: int) -> Callable[[], None]:
+    def enqueue_delivery() -> None:
+        from portal.tasks import deliver_notification_task  # tasks imports this module
 
-    deliver_notification_task.delay(notification_id)
+        deliver_notification_task.delay(notification_id)
+
+    return enqueue_delivery
 
 
 @transaction.atomic
@@ -235,7 +238,7 @@ def notify(
         if created:
             # robust: a broker outage must not undo the committed business action; the row
             # stays pending and visible in the admin site.
-            transaction.on_commit(partial(_enqueue_delivery, notification.pk), robust=True)
+            transaction.on_commit(_delivery_callback(notification.pk), robust=True)
         notifications.append(notification)
     return notifications
 
@@ -279,8 +282,8 @@ def deliver_notification(*, notification_id: int) -> Notification | None:
       than CLAIM_TIMEOUT ago), so two workers never send the same row; a sent, failed or
       freshly claimed row is left alone;
     - a permanent error marks the row failed with the reason;
-    - a temporary error releases the claim, keeps the row pending with the reason and raises
-      TemporaryDeliveryError for the task to retry.
+    - a temporary (or unforeseen) error releases the claim, keeps the row pending with the
+      reason and raises TemporaryDeliveryError for the task to retry.
     Runs outside a transaction on purpose: the claim must be visible to other workers before
     the message leaves.
     """
@@ -302,6 +305,12 @@ def deliver_notification(*, notification_id: int) -> Notification | None:
             raise TemporaryDeliveryError(exc.message) from exc
         ours.update(status=NotificationStatus.FAILED, error=exc.message)
         logger.warning("Notification %s failed: %s", notification_id, exc.message)
+    except Exception as exc:
+        # Unforeseen (a backend bug, a library error): retried like a temporary failure, so
+        # the row ends failed with the reason instead of staying claimed and pending.
+        logger.exception("Notification %s: unexpected error while sending", notification_id)
+        ours.update(claimed_at=None, error=repr(exc))
+        raise TemporaryDeliveryError(repr(exc)) from exc
     else:
         ours.update(status=NotificationStatus.SENT, sent_at=timezone.now(), error="",
                     provider_message_id=provider_message_id[:100])

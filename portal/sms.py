@@ -43,6 +43,7 @@ _SEPARATORS = re.compile(r"[\s.\-()]")
 # 4xx answers that mean "later", not "never".
 _TEMPORARY_CLIENT_STATUSES = frozenset({408, 425, 429})
 _DETAIL_LIMIT = 300
+_MAX_ANSWER_BYTES = 64 * 1024
 
 
 class SmsError(Exception):
@@ -162,9 +163,9 @@ class HttpSmsBackend(SmsBackend):
             self.url, data=payload, headers=headers, method="POST")
         try:
             with self._opener.open(request, timeout=self.timeout) as response:
-                body = response.read()
+                body = response.read(_MAX_ANSWER_BYTES)
         except urllib_error.HTTPError as exc:
-            raise self._error_for(exc.code, exc.read()) from exc
+            raise self._error_for(exc.code, exc.read(_MAX_ANSWER_BYTES)) from exc
         except (urllib_error.URLError, TimeoutError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise SmsError(_(GATEWAY_UNREACHABLE) % {"detail": reason}) from exc

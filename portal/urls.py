@@ -7,6 +7,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from portal import api, views
+from hoso import api as hoso_api
 from tthc import api as tthc_api
 
 portal_patterns = [
@@ -38,7 +39,8 @@ urlpatterns = [
     path("", include((portal_patterns, "portal"))),
     path("", include("hoso.urls")),
     path("thu-tuc/", include("tthc.urls")),
-    path("api/v1/", include((api.urlpatterns + tthc_api.urlpatterns, "api"))),
+    path("api/v1/", include((api.urlpatterns + tthc_api.urlpatterns + hoso_api.urlpatterns,
+                             "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("quan-tri/", admin.site.urls),

@@ -206,8 +206,11 @@ def _check_channel(procedure: Procedure, channel: str) -> None:
 
 
 def _validate(request: IntakeRequest, channel: str) -> None:
-    problems = (_applicant_problems(request.applicant) + _delivery_problems(request.delivery)
-                + _form_problems(request.procedure, request.form_data))
+    """Desk checks. The paper application form is handed in and scanned at the desk, so its
+    e-form data is optional there, but checked when the officer types it."""
+    problems = _applicant_problems(request.applicant) + _delivery_problems(request.delivery)
+    if request.form_data:
+        problems += _form_problems(request.procedure, request.form_data)
     if problems:
         raise InvalidInput("invalid_dossier", " ".join(problems))
     _check_channel(request.procedure, channel)
@@ -227,33 +230,56 @@ def _new_dossier(request: IntakeRequest, *, channel: str, account: User | None,
 
 # --- online ---------------------------------------------------------------------------------
 
-def save_draft(*, account: User, request: IntakeRequest, dossier: Dossier | None = None
-               ) -> Dossier:
-    """Create or update a citizen's draft; the e-form may still be incomplete."""
+def save_draft_checks(request: IntakeRequest) -> None:
     problems = _applicant_problems(request.applicant) + _delivery_problems(request.delivery)
     if problems:
         raise InvalidInput("invalid_dossier", " ".join(problems))
     _check_channel(request.procedure, Channel.ONLINE)
     routing.check_route(procedure=request.procedure, receiving=request.receiving_agency,
                         deciding=request.deciding_agency)
+
+
+def save_draft(*, account: User, request: IntakeRequest, dossier: Dossier | None = None
+               ) -> Dossier:
+    """Create or update a citizen's draft; the e-form may still be incomplete."""
+    save_draft_checks(request)
     with cleanup_on_failure() as stored, transaction.atomic():
-        if dossier is None:
-            dossier = _new_dossier(request, channel=Channel.ONLINE, account=account,
-                                   created_by=account)
-        else:
-            dossier = Dossier.objects.select_for_update().get(pk=dossier.pk, account=account)
-            if dossier.status not in (DossierStatus.DRAFT, DossierStatus.AWAITING_COMPLETION):
-                raise InvalidInput("not_a_draft", _("Hồ sơ đã nộp, không sửa được nữa."))
-            for key, value in asdict(request.applicant).items():
-                setattr(dossier, key, value)
-            dossier.receiving_agency = request.receiving_agency
-            dossier.deciding_agency = request.deciding_agency
-            dossier.form_data = request.form_data
-            dossier.result_delivery = request.delivery.method
-            dossier.delivery_address = request.delivery.address
-            dossier.save()
-        _store_papers(dossier, request.papers, account, stored)
-        return dossier
+        return _save_draft(account, request, dossier, stored)
+
+
+def _save_draft(account: User, request: IntakeRequest, dossier: Dossier | None,
+                stored: list[str]) -> Dossier:
+    if dossier is None:
+        dossier = _new_dossier(request, channel=Channel.ONLINE, account=account,
+                               created_by=account)
+    else:
+        dossier = Dossier.objects.select_for_update().get(pk=dossier.pk, account=account)
+        if dossier.status not in (DossierStatus.DRAFT, DossierStatus.AWAITING_COMPLETION):
+            raise InvalidInput("not_a_draft", _("Hồ sơ đã nộp, không sửa được nữa."))
+        for key, value in asdict(request.applicant).items():
+            setattr(dossier, key, value)
+        dossier.receiving_agency = request.receiving_agency
+        dossier.deciding_agency = request.deciding_agency
+        dossier.form_data = request.form_data
+        dossier.result_delivery = request.delivery.method
+        dossier.delivery_address = request.delivery.address
+        dossier.save()
+    _store_papers(dossier, request.papers, account, stored)
+    return dossier
+
+
+def submit_new_online(*, account: User, request: IntakeRequest, idempotency_key: str = ""
+                      ) -> Dossier:
+    """Create and submit in one go (the API): all or nothing, files included."""
+    if idempotency_key:
+        done = Dossier.objects.filter(account=account, idempotency_key=idempotency_key).first()
+        if done is not None:
+            return done
+    save_draft_checks(request)
+    with cleanup_on_failure() as stored, transaction.atomic():
+        draft = _save_draft(account, request, None, stored)
+        return submit_online(dossier_id=draft.pk, account=account,
+                             idempotency_key=idempotency_key)
 
 
 def submit_online(*, dossier_id: int, account: User, idempotency_key: str = "") -> Dossier:

@@ -62,6 +62,15 @@ def pdf_text(data: bytes) -> str:
     return "\n".join(page.extract_text() for page in reader.pages)
 
 
+def embedded_fonts(data: bytes) -> set[str]:
+    """Base names of the fonts embedded in the PDF, without the subset prefix."""
+    names = set()
+    for page in PdfReader(io.BytesIO(data)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            names.add(str(font.get_object()["/BaseFont"]).split("+", 1)[-1])
+    return names
+
+
 def flat(text: str) -> str:
     """Extracted text with line breaks and runs of spaces collapsed."""
     return " ".join(text.split())
@@ -90,6 +99,8 @@ def test_receipt_pdf_carries_the_form_fields(make_dossier):
     ]:
         assert expected in text, expected
     assert "Chủ hồ sơ:" not in text
+    # only the shipped faces (static/fonts): no italic or serif fallback to system fonts
+    assert embedded_fonts(data) == {"DejaVu-Sans", "DejaVu-Sans-Bold"}
 
 
 def test_versions_use_their_own_template(make_dossier):
@@ -118,7 +129,7 @@ def test_unknown_or_missing_slip_version_is_refused(make_dossier):
 
 def test_owner_differing_from_submitter_is_printed(make_dossier):
     dossier = make_dossier(submitter_name="Lê Văn Cường", submitter_id_number="001088009999",
-                           submitter_phone="0987654321", submitter_relation="Cha",
+                           submitter_phone="0987654321", submitter_relation="Ông nội",
                            result_delivery=ResultDelivery.POST,
                            delivery_address="Số 1 đường Hoàng Văn Thụ")
 
@@ -127,6 +138,8 @@ def test_owner_differing_from_submitter_is_printed(make_dossier):
     assert "Tiếp nhận hồ sơ của: Lê Văn Cường" in text
     assert "Chủ hồ sơ: Nguyễn Văn An" in text
     assert "001088009999" in text and "0987654321" in text
+    assert "Người nộp là: Ông nội (quan hệ với chủ hồ sơ)" in text
+    assert "0912345678" not in text and "an@example.vn" not in text  # the owner's contacts
     assert "Qua dịch vụ bưu chính, địa chỉ: Số 1 đường Hoàng Văn Thụ" in text
 
 
@@ -136,12 +149,12 @@ def test_qr_payload_and_svg(make_dossier):
     payload = pdf.receipt_qr_text(dossier)
     svg = pdf.receipt_qr_svg(dossier)
 
-    for part in [CODE, "1.001193", "019090001234", "Giấy tiếp nhận hồ sơ và hẹn trả kết quả",
-                 "Cổng Một Cửa", "08 giờ 05 phút, ngày 23/11/2026",
-                 "16 giờ 30 phút, ngày 24/11/2026"]:
-        assert part in payload, part
-    assert f"/{CODE}/" in payload.splitlines()[-1]
-    assert payload.splitlines()[-1].startswith("Tra cứu: http")
+    lines = payload.splitlines()
+    assert lines[0] == "Giấy tiếp nhận hồ sơ và hẹn trả kết quả"  # the document name
+    for part in [f"Mã hồ sơ: {CODE}", "Mã TTHC: 1.001193", "Chủ hồ sơ: 019090001234",
+                 "Nhận: 08:05 23/11/2026", "Hẹn trả: 16:30 24/11/2026", "Hệ thống: Cổng Một Cửa"]:
+        assert part in lines, part
+    assert lines[-1].startswith("http") and lines[-1].endswith(f"/{CODE}/")
     assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
     assert "<path" in svg and "<?xml" not in svg
     assert svg in pdf.receipt_html(dossier)  # printed on the slip
@@ -162,5 +175,6 @@ def test_bare_a4_page():
     data = pdf.bare_a4_pdf()
 
     assert data.startswith(b"%PDF")
+    assert embedded_fonts(data) == {"DejaVu-Sans", "DejaVu-Sans-Bold"}
     page = PdfReader(io.BytesIO(data)).pages[0]
     assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (595, 842)

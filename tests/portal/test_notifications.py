@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal import notifications, sms
+from portal.celery import app as celery_app
 from portal.errors import DomainError, NotFoundError
 from portal.management.commands.fake_sms_gateway import FakeSmsGateway
 from portal.models import MessageTemplate, Notification
@@ -84,6 +85,16 @@ def gateway(settings, monkeypatch):
     server.shutdown()
     server.server_close()
     thread.join()
+
+
+@pytest.fixture
+def eager_retries():
+    """Eager Celery runs a task's retries inline (without waiting for the countdown) only when
+    eager exceptions do not propagate; tests/settings.py propagates them for everything else."""
+    previous = celery_app.conf.task_eager_propagates
+    celery_app.conf.task_eager_propagates = False
+    yield
+    celery_app.conf.task_eager_propagates = previous
 
 
 @pytest.fixture
@@ -315,7 +326,7 @@ class DisconnectedEmailBackend(BaseEmailBackend):
 
 
 def test_a_mail_server_outage_is_retried_then_given_up(
-        settings, mailoutbox, django_capture_on_commit_callbacks):
+        settings, mailoutbox, eager_retries, django_capture_on_commit_callbacks):
     settings.EMAIL_BACKEND = f"{__name__}.DisconnectedEmailBackend"
     with django_capture_on_commit_callbacks(execute=True):
         send(phone=None)
@@ -324,6 +335,22 @@ def test_a_mail_server_outage_is_retried_then_given_up(
     assert row.attempts == NOTIFICATION_MAX_RETRIES + 1
     assert row.error.startswith(f"Đã thử gửi {NOTIFICATION_MAX_RETRIES + 1} lần không thành công")
     assert "Connection unexpectedly closed" in row.error
+
+
+class BrokenSmsBackend(sms.SmsBackend):
+    def deliver(self, phone, text):
+        raise ValueError("lỗi lập trình trong backend")
+
+
+def test_an_unforeseen_backend_error_is_retried_then_recorded(
+        settings, eager_retries, django_capture_on_commit_callbacks):
+    settings.SMS_BACKEND = f"{__name__}.BrokenSmsBackend"
+    with django_capture_on_commit_callbacks(execute=True):
+        send(email=None)
+    row = Notification.objects.get()
+    assert row.status == "failed"
+    assert row.claimed_at is None
+    assert "lỗi lập trình trong backend" in row.error
 
 
 def test_a_row_is_sent_once_however_often_delivery_runs(sms_file, mailoutbox):
@@ -389,8 +416,8 @@ def test_a_gateway_500_is_temporary_and_the_row_stays_pending(gateway):
     assert "cổng gửi tin nhắn đang lỗi" in row.error.lower()
 
 
-def test_the_task_retries_a_temporary_failure_then_sends(gateway,
-                                                         django_capture_on_commit_callbacks):
+def test_the_task_retries_a_temporary_failure_then_sends(
+        gateway, eager_retries, django_capture_on_commit_callbacks):
     gateway.answers = [500, 503]
     with django_capture_on_commit_callbacks(execute=True):
         send(email=None)
@@ -401,7 +428,8 @@ def test_the_task_retries_a_temporary_failure_then_sends(gateway,
     assert len(gateway.received) == 3
 
 
-def test_the_task_gives_up_after_the_last_retry(gateway, django_capture_on_commit_callbacks):
+def test_the_task_gives_up_after_the_last_retry(
+        gateway, eager_retries, django_capture_on_commit_callbacks):
     gateway.answers = [502] * (NOTIFICATION_MAX_RETRIES + 1)
     with django_capture_on_commit_callbacks(execute=True):
         send(email=None)
@@ -513,6 +541,7 @@ def template_form(template: MessageTemplate, **changes) -> dict:
 
 
 def test_admin_refuses_invalid_template_syntax_in_vietnamese(admin_client):
+    assert admin_client.get(reverse("admin:portal_messagetemplate_add")).status_code == 200
     template = MessageTemplate.objects.get(code="dossier_received")
     url = reverse("admin:portal_messagetemplate_change", args=[template.pk])
     response = admin_client.post(url, template_form(

@@ -1,0 +1,152 @@
+"""Mẫu 01 receipt PDF rendering time, compared with a bare one-page A4 WeasyPrint document.
+
+Builds one received demo dossier in the bench database (agencies and the procedure are reused
+when they exist, created otherwise) inside a transaction that is rolled back at the end, so the
+bench database keeps no trace. Warms up, then renders the receipt (`hoso.pdf.render_receipt`,
+template, QR and WeasyPrint) and the baseline (`hoso.pdf.bare_a4_pdf`: static HTML, same two
+DejaVu faces) alternately BENCH_RECEIPT_ROUNDS times each (default 20).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import statistics
+import time
+
+NAME = "receipt_pdf"
+
+DEFAULT_ROUNDS = 20
+WARMUP = 2
+
+AGENCIES = [  # code, name, parent code (the demo province's codes, README.md)
+    ("000.00.00.H55", "UBND tỉnh Thái Nguyên", None),
+    ("000.00.02.H55", "Trung tâm Phục vụ hành chính công tỉnh", "000.00.00.H55"),
+    ("000.00.11.H55", "Sở Tư pháp", "000.00.00.H55"),
+]
+
+PROCEDURE = {
+    "national_code": "1.001193",
+    "name": "Đăng ký khai sinh",
+    "field": {"code": "HT", "name": "Hộ tịch"},
+    "levels": ["province"],
+    "processing_time": "3",
+    "time_unit": "working_days",
+    "service_mode": "full",
+    "channels": ["direct", "postal", "online"],
+    "result_name": "Giấy khai sinh",
+    "published_from": "2025-07-01",
+    "documents": [
+        {"name": "Tờ khai đăng ký khai sinh theo mẫu", "doc_type_code": "TK-KS",
+         "originals": 1, "copies": 0, "required": True},
+        {"name": "Giấy chứng sinh hoặc văn bản của người làm chứng xác nhận về việc sinh",
+         "doc_type_code": "GCS", "originals": 1, "copies": 0, "required": True},
+        {"name": "Văn bản ủy quyền theo quy định của pháp luật (nếu có)", "doc_type_code": "UQ",
+         "originals": 0, "copies": 1, "required": False},
+    ],
+    "fees": [{"kind": "le_phi", "name": "Lệ phí đăng ký khai sinh", "amount": 8000,
+              "unit": "hồ sơ"}],
+    "workflows": [{"level": "province", "steps": [
+        {"name": "Tiếp nhận", "role": "desk_officer", "share": "0.5"},
+        {"name": "Xử lý", "role": "processing_officer", "share": "2.5"}]}],
+}
+
+
+def _setup(env: dict[str, str]) -> None:
+    os.environ.update(env)
+    import django
+
+    django.setup()
+
+
+def _agency(code: str, name: str, parent):
+    from portal import services
+    from portal.choices import AgencyKind, AgencyLevel
+    from portal.models import Agency
+
+    found = Agency.objects.filter(code=code).first()
+    if found:
+        return found
+    kind = AgencyKind.PEOPLES_COMMITTEE if parent is None else AgencyKind.DEPARTMENT
+    return services.create_agency(parent=parent, code=code, name=name,
+                                  level=AgencyLevel.PROVINCE, kind=kind)
+
+
+def demo_dossier():
+    """A received dossier on the TT 03/2025 slip, with papers and its RECEIVE event (call inside
+    a transaction that is rolled back)."""
+    from django.utils import timezone
+
+    from hoso.choices import Action, Channel, DossierStatus, ResultDelivery, SlipVersion
+    from hoso.models import Dossier, DossierDocument, DossierEvent
+    from portal.models import User
+    from tthc import services as tthc_services
+    from tthc.models import Procedure
+
+    agencies = {}
+    for code, name, parent in AGENCIES:
+        agencies[code] = _agency(code, name, agencies.get(parent))
+    centre, department = agencies["000.00.02.H55"], agencies["000.00.11.H55"]
+    procedure = (Procedure.objects.filter(national_code=PROCEDURE["national_code"]).first()
+                 or tthc_services.save_procedure(PROCEDURE)[0])
+    officer = User.objects.create(username="bench-receipt-officer",
+                                  full_name="Trần Thị Bình")
+    received = timezone.make_aware(dt.datetime(2026, 11, 23, 8, 5))
+    terms = procedure.terms_snapshot()
+    dossier = Dossier.objects.create(
+        code="000.00.02.H55-261123-9999", procedure=procedure, terms=terms,
+        slip_version=SlipVersion.TT03_2025, status=DossierStatus.RECEIVED,
+        channel=Channel.DIRECT, receiving_agency=centre, deciding_agency=department,
+        owner_name="Nguyễn Thị Hồng Nhung", owner_id_number="019190004321",
+        owner_phone="0912345678", owner_email="nhung@example.vn",
+        owner_address="Tổ 12, phường Quán Triều, tỉnh Thái Nguyên",
+        submitter_name="Nguyễn Văn Hùng", submitter_id_number="019088001122",
+        submitter_phone="0987654321", submitter_relation="Cha",
+        result_delivery=ResultDelivery.POST,
+        delivery_address="Số 8 đường Hoàng Văn Thụ, phường Phan Đình Phùng, tỉnh Thái Nguyên",
+        fee_total=8000, received_at=received, due_at=received + dt.timedelta(days=3, hours=8))
+    for position, doc in enumerate(terms["documents"], start=1):
+        DossierDocument.objects.create(
+            dossier=dossier, position=position, name=doc["name"],
+            originals_received=doc["originals"], copies_received=doc["copies"],
+            digitised=position != 1)
+    DossierEvent.objects.create(dossier=dossier, action=Action.RECEIVE, actor=officer,
+                                agency=centre, status_after=DossierStatus.RECEIVED)
+    return Dossier.objects.select_related(
+        "procedure", "receiving_agency", "deciding_agency").get(pk=dossier.pk)
+
+
+def _ms(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return (time.perf_counter() - start) * 1000
+
+
+def measure(dossier, rounds: int) -> tuple[list[float], list[float]]:
+    from hoso.pdf import bare_a4_pdf, render_receipt
+
+    for _round in range(WARMUP):
+        render_receipt(dossier)
+        bare_a4_pdf()
+    receipt, bare = [], []
+    for _round in range(rounds):  # alternate, so drift affects both alike
+        receipt.append(_ms(lambda: render_receipt(dossier)))
+        bare.append(_ms(bare_a4_pdf))
+    return receipt, bare
+
+
+def run(env: dict[str, str]) -> list[str]:
+    _setup(env)
+    from django.db import transaction
+
+    rounds = int(env.get("BENCH_RECEIPT_ROUNDS", DEFAULT_ROUNDS))
+    with transaction.atomic():
+        dossier = demo_dossier()
+        receipt, bare = measure(dossier, rounds)
+        transaction.set_rollback(True)  # keep the bench database tidy
+    receipt_p50, bare_p50 = statistics.median(receipt), statistics.median(bare)
+    return [
+        f"BENCH receipt_pdf_p50 {receipt_p50:.1f} ms",
+        f"BENCH receipt_pdf_bare_p50 {bare_p50:.1f} ms",
+        f"BENCH receipt_pdf ratio={receipt_p50 / bare_p50:.2f} vs=bare_weasyprint_a4",
+    ]
