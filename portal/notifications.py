@@ -232,8 +232,8 @@ def notify(
     for channel, recipient, subject, body in wanted:
         notification, created = Notification.objects.get_or_create(
             event_key=event_key, channel=channel,
-            defaults={"template_code": code, "recipient": recipient, "subject": subject,
-                      "body": body, "object_ref": object_ref},
+            defaults={"template_code": code, "recipient": recipient[:254],
+                      "subject": subject[:255], "body": body, "object_ref": object_ref},
         )
         if created:
             # robust: a broker outage must not undo the committed business action; the row
