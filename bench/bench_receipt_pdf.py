@@ -2,9 +2,15 @@
 
 Builds one received demo dossier in the bench database (agencies and the procedure are reused
 when they exist, created otherwise) inside a transaction that is rolled back at the end, so the
-bench database keeps no trace. Warms up, then renders the receipt (`hoso.pdf.render_receipt`,
-template, QR and WeasyPrint) and the baseline (`hoso.pdf.bare_a4_pdf`: static HTML, same two
-DejaVu faces) alternately BENCH_RECEIPT_ROUNDS times each (default 20).
+bench database keeps no trace. Warms up, then renders, in turn, BENCH_RECEIPT_ROUNDS times each
+(default 20):
+
+- the receipt (`hoso.pdf.render_receipt`: queries, template, QR, WeasyPrint);
+- the baseline `hoso.pdf.bare_a4_pdf`: a static A4 page of two lines in the same two DejaVu
+  faces, i.e. WeasyPrint's fixed cost (font loading, subsetting, PDF writing);
+- a static A4 page carrying the receipt's own words as plain paragraphs (taken from the
+  rendered receipt with pypdf), same fonts: what the text alone costs to shape and lay out, so
+  `receipt_pdf_layout` shows what the form itself adds (tables, QR, queries, template).
 """
 
 from __future__ import annotations
@@ -91,7 +97,7 @@ def demo_dossier():
                  or tthc_services.save_procedure(PROCEDURE)[0])
     officer = User.objects.create(username="bench-receipt-officer",
                                   full_name="Trần Thị Bình")
-    received = timezone.make_aware(dt.datetime(2026, 11, 23, 8, 5))
+    received = dt.datetime(2026, 11, 23, 8, 5, tzinfo=timezone.get_current_timezone())
     terms = procedure.terms_snapshot()
     dossier = Dossier.objects.create(
         code="000.00.02.H55-261123-9999", procedure=procedure, terms=terms,
@@ -122,17 +128,43 @@ def _ms(fn) -> float:
     return (time.perf_counter() - start) * 1000
 
 
-def measure(dossier, rounds: int) -> tuple[list[float], list[float]]:
+def same_text_html(receipt: bytes) -> str:
+    """The receipt's words as plain paragraphs on an A4 page, in the same fonts."""
+    import io
+
+    from django.utils.html import escape
+    from pypdf import PdfReader
+
+    from hoso.pdf import BARE_A4_HTML
+
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(receipt)).pages)
+    body = "".join(f"<p>{escape(line)}</p>" for line in text.splitlines() if line.strip())
+    head = BARE_A4_HTML.split("<body>", 1)[0]
+    return f"{head}<body>{body}</body></html>"
+
+
+def measure(dossier, rounds: int) -> dict[str, list[float]]:
+    from weasyprint import HTML
+
     from hoso.pdf import bare_a4_pdf, render_receipt
+    from tthc.pdf import StaticOnlyFetcher
+
+    text_page = same_text_html(render_receipt(dossier))
+
+    def same_text_pdf() -> bytes:
+        fetcher = StaticOnlyFetcher(fail_on_errors=True)
+        return HTML(string=text_page, url_fetcher=fetcher).write_pdf()
 
     for _round in range(WARMUP):
         render_receipt(dossier)
         bare_a4_pdf()
-    receipt, bare = [], []
-    for _round in range(rounds):  # alternate, so drift affects both alike
-        receipt.append(_ms(lambda: render_receipt(dossier)))
-        bare.append(_ms(bare_a4_pdf))
-    return receipt, bare
+        same_text_pdf()
+    samples = {"receipt": [], "bare": [], "text": []}
+    for _round in range(rounds):  # in turn, so load drift affects all alike
+        samples["receipt"].append(_ms(lambda: render_receipt(dossier)))
+        samples["bare"].append(_ms(bare_a4_pdf))
+        samples["text"].append(_ms(same_text_pdf))
+    return samples
 
 
 def run(env: dict[str, str]) -> list[str]:
@@ -142,11 +174,13 @@ def run(env: dict[str, str]) -> list[str]:
     rounds = int(env.get("BENCH_RECEIPT_ROUNDS", DEFAULT_ROUNDS))
     with transaction.atomic():
         dossier = demo_dossier()
-        receipt, bare = measure(dossier, rounds)
+        samples = measure(dossier, rounds)
         transaction.set_rollback(True)  # keep the bench database tidy
-    receipt_p50, bare_p50 = statistics.median(receipt), statistics.median(bare)
+    receipt, bare, text = (statistics.median(samples[key]) for key in ("receipt", "bare", "text"))
     return [
-        f"BENCH receipt_pdf_p50 {receipt_p50:.1f} ms",
-        f"BENCH receipt_pdf_bare_p50 {bare_p50:.1f} ms",
-        f"BENCH receipt_pdf ratio={receipt_p50 / bare_p50:.2f} vs=bare_weasyprint_a4",
+        f"BENCH receipt_pdf_p50 {receipt:.1f} ms",
+        f"BENCH receipt_pdf_bare_p50 {bare:.1f} ms",
+        f"BENCH receipt_pdf ratio={receipt / bare:.2f} vs=bare_weasyprint_a4",
+        f"BENCH receipt_pdf_same_text_p50 {text:.1f} ms",
+        f"BENCH receipt_pdf_layout ratio={receipt / text:.2f} vs=same_text_plain_a4",
     ]

@@ -38,6 +38,11 @@ class PrivateStorage(LazyObject):
 private_storage = PrivateStorage()
 
 
+def get_private_storage() -> PrivateStorage:
+    """For FileField(storage=...): a callable keeps the machine's path out of migrations."""
+    return private_storage
+
+
 class DossierQuerySet(models.QuerySet):
     def visible_to(self, user, perm: str = "portal.view_dossier") -> DossierQuerySet:
         """Dossiers an officer may see: received or decided in an agency of their grant's
@@ -173,7 +178,7 @@ class DossierDocument(models.Model):
     source = models.CharField(_("nguồn"), max_length=20, choices=DocumentSource.choices,
                               default=DocumentSource.UPLOAD)
     digitised = models.BooleanField(_("đã số hóa"), default=False)
-    file = models.FileField(_("tệp"), storage=private_storage, upload_to="dossiers/%Y/%m/",
+    file = models.FileField(_("tệp"), storage=get_private_storage, upload_to="dossiers/%Y/%m/",
                             blank=True)
     original_filename = models.CharField(_("tên tệp gốc"), max_length=255, blank=True)
     content_type = models.CharField(_("kiểu tệp"), max_length=100, blank=True)

@@ -132,6 +132,8 @@ def _place() -> str:
 
 
 def receipt_context(dossier) -> dict:
+    """What the Mẫu 01 templates print. The submitter is "Tiếp nhận hồ sơ của" when someone
+    files for the owner (then the owner is printed as "Chủ hồ sơ"), else the owner."""
     if not dossier.code or dossier.received_at is None:
         raise ValueError("Mẫu 01 is issued only for a received dossier (code and receipt time).")
     receiving, deciding = dossier.receiving_agency, dossier.deciding_agency
@@ -151,7 +153,7 @@ def receipt_context(dossier) -> dict:
         "received_local": received,
         "applicant_name": dossier.submitter_name.strip() or dossier.owner_name,
         "applicant_phone": dossier.submitter_phone if owner_differs else dossier.owner_phone,
-        "applicant_id": dossier.submitter_id_number or dossier.owner_id_number,
+        "applicant_id": dossier.submitter_id_number if owner_differs else dossier.owner_id_number,
         "applicant_address": "" if owner_differs else dossier.owner_address,
         "applicant_email": "" if owner_differs else dossier.owner_email,
         "owner_differs": owner_differs,
@@ -163,7 +165,6 @@ def receipt_context(dossier) -> dict:
         "ledger_book": received.year,
         "ledger_number": int(sequence.group(1)) if sequence else "",
         "officer_name": officer.get_full_name() if officer else "",
-        "site_name": settings.PORTAL_SITE_NAME,
         "qr_svg": mark_safe(receipt_qr_svg(dossier)),  # noqa: S308 — segno path data only
     }
 

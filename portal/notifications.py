@@ -93,6 +93,97 @@ TEMPLATE_VARIABLES: dict[str, dict[str, str]] = {
 }
 
 
+# The default texts, exactly as migration 0002_notifications installed them (a test keeps the
+# two equal). Used only when the row of a default code is missing (a database flushed by a
+# transactional test, a row removed by hand), so that a business action never fails for want
+# of a text. Administrators edit the rows, never these.
+_DEFAULT_TEMPLATE_LIST: list[dict[str, str]] = [
+    {
+        "code": "dossier_received",
+        "name": "Tiếp nhận hồ sơ",
+        "email_subject": "[{{ site_name }}] Hồ sơ {{ dossier_code }} đã được tiếp nhận",
+        "email_body": """Kính gửi: {{ owner_name }}
+
+{{ receiving_agency }} đã tiếp nhận hồ sơ của Ông/Bà.
+
+Mã hồ sơ: {{ dossier_code }}
+Thủ tục: {{ procedure_name }}
+Cơ quan tiếp nhận: {{ receiving_agency }}{% if deciding_agency and deciding_agency != receiving_agency %}
+Cơ quan giải quyết: {{ deciding_agency }}{% endif %}
+Thời điểm tiếp nhận: {{ received_at|date:"H:i d/m/Y" }}
+Hẹn trả kết quả: {% if due_at %}{{ due_at|date:"H:i d/m/Y" }}{% else %}theo thông báo của cơ quan giải quyết{% endif %}
+
+Ông/Bà tra cứu tình trạng giải quyết hồ sơ tại: {{ tracking_url }}
+Khi nhận kết quả, vui lòng mang theo Giấy tiếp nhận hồ sơ và hẹn trả kết quả hoặc cho biết mã hồ sơ.
+
+Trân trọng,
+{{ site_name }} — {{ province_name }}
+(Thư gửi tự động, vui lòng không trả lời thư này.)
+""",  # noqa: E501 (one line per paragraph of the e-mail)
+        "sms_body": (
+            "Hồ sơ {{ dossier_code }} đã được tiếp nhận. Hẹn trả: "
+            "{{ due_at|date:\"H:i d/m/Y\" }}. Tra cứu: {{ tracking_url }}"
+        ),
+    },
+    {
+        "code": "supplement_requested",
+        "name": "Yêu cầu bổ sung, hoàn thiện hồ sơ",
+        "email_subject": (
+            "[{{ site_name }}] Hồ sơ {{ dossier_code|default:procedure_name }} "
+            "cần bổ sung, hoàn thiện"
+        ),
+        "email_body": """Kính gửi: {{ owner_name }}
+
+{{ receiving_agency }} đề nghị Ông/Bà bổ sung, hoàn thiện hồ sơ{% if dossier_code %} {{ dossier_code }}{% endif %} (thủ tục: {{ procedure_name }}).
+
+Nội dung cần bổ sung, hoàn thiện:
+{{ missing_items }}
+
+Ông/Bà vui lòng bổ sung đầy đủ các nội dung trên. Sau khi nhận đủ hồ sơ hợp lệ, cơ quan sẽ tiếp tục giải quyết và thông báo ngày hẹn trả kết quả.
+
+Xem chi tiết và nộp bổ sung tại: {{ tracking_url }}
+
+Trân trọng,
+{{ site_name }} — {{ province_name }}
+(Thư gửi tự động, vui lòng không trả lời thư này.)
+""",  # noqa: E501 (one line per paragraph of the e-mail)
+        "sms_body": (
+            "Hồ sơ {{ dossier_code|default:procedure_name|truncatechars:60 }} cần bổ sung, "
+            "hoàn thiện. Xem chi tiết tại: {{ tracking_url }}"
+        ),
+    },
+    {
+        "code": "dossier_rejected",
+        "name": "Từ chối tiếp nhận, giải quyết hồ sơ",
+        "email_subject": (
+            "[{{ site_name }}] Hồ sơ {{ dossier_code|default:procedure_name }} "
+            "không được tiếp nhận, giải quyết"
+        ),
+        "email_body": """Kính gửi: {{ owner_name }}
+
+{{ receiving_agency }} thông báo hồ sơ{% if dossier_code %} {{ dossier_code }}{% endif %} (thủ tục: {{ procedure_name }}) của Ông/Bà không được tiếp nhận, giải quyết.
+
+Lý do:
+{{ reason }}
+
+Xem chi tiết tại: {{ tracking_url }}
+Nếu cần hướng dẫn thêm, Ông/Bà vui lòng liên hệ {{ receiving_agency }}.
+
+Trân trọng,
+{{ site_name }} — {{ province_name }}
+(Thư gửi tự động, vui lòng không trả lời thư này.)
+""",  # noqa: E501 (one line per paragraph of the e-mail)
+        "sms_body": (
+            "Hồ sơ {{ dossier_code|default:procedure_name|truncatechars:60 }} không được "
+            "tiếp nhận, giải quyết. Xem lý do tại: {{ tracking_url }}"
+        ),
+    },
+]
+DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
+    t["code"]: {k: v for k, v in t.items() if k != "code"} for t in _DEFAULT_TEMPLATE_LIST
+}
+
+
 # Templates edited in the admin site render with autoescaping off (plain-text e-mail and SMS)
 # and only the harmless built-in tags: no {% include %}, {% extends %}, {% load %} or
 # {% debug %}, which could read files or print the whole context.
@@ -138,6 +229,9 @@ def check_template_syntax(text: str) -> None:
 
 def _active_template(code: str) -> MessageTemplate:
     template = MessageTemplate.objects.filter(code=code).first()
+    if template is None and code in DEFAULT_TEMPLATES:
+        logger.warning("Message template %s is missing; using the built-in default text", code)
+        template = MessageTemplate(code=code, **DEFAULT_TEMPLATES[code])
     if template is None:
         raise NotFoundError("message_template_not_found", _(TEMPLATE_NOT_FOUND) % {"code": code})
     if not template.is_active:

@@ -73,7 +73,8 @@ TRACKING_RATE = env.str("TRACKING_RATE", default="10/m")
 # settings refuse seed_demo unless forced (SECURITY.md B1 #4).
 PORTAL_DEMO = env.bool("PORTAL_DEMO", default=DEBUG)
 # What `seed_demo` runs, in order: each app seeds its own part (dependencies point one way).
-PORTAL_DEMO_SEEDERS = ["portal.demo.seed_demo", "tthc.demo.seed_catalogue"]
+PORTAL_DEMO_SEEDERS = ["portal.demo.seed_demo", "tthc.demo.seed_catalogue",
+                       "hoso.demo.seed_dossiers"]
 
 # Extra endpoints `make bench` measures against (a bare Django view). Off in production.
 BENCH_ENDPOINTS = env.bool("BENCH_ENDPOINTS", default=False)
@@ -315,6 +316,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"DossierStatusEnum": "hoso.choices.DossierStatus"},
 }
 
 # --- logging ------------------------------------------------------------------------------

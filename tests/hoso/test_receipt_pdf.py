@@ -109,8 +109,10 @@ def test_versions_use_their_own_template(make_dossier):
     tt03 = flat(pdf_text(pdf.render_receipt(make_dossier(slip_version=SlipVersion.TT03_2025,
                                                          channel=Channel.POSTAL))))
 
-    assert TT01_FOOTER in tt01 and TT03_FOOTER not in tt01
-    assert TT03_FOOTER in tt03 and TT01_FOOTER not in tt03
+    assert TT01_FOOTER in tt01
+    assert TT03_FOOTER not in tt01
+    assert TT03_FOOTER in tt03
+    assert TT01_FOOTER not in tt03
     for text in (tt01, tt03):  # N05/N15: both units on every version
         assert "Trung tâm Phục vụ hành chính công tỉnh" in text
         assert "Sở Tư pháp" in text
@@ -137,9 +139,11 @@ def test_owner_differing_from_submitter_is_printed(make_dossier):
 
     assert "Tiếp nhận hồ sơ của: Lê Văn Cường" in text
     assert "Chủ hồ sơ: Nguyễn Văn An" in text
-    assert "001088009999" in text and "0987654321" in text
+    assert "001088009999" in text
+    assert "0987654321" in text
     assert "Người nộp là: Ông nội (quan hệ với chủ hồ sơ)" in text
-    assert "0912345678" not in text and "an@example.vn" not in text  # the owner's contacts
+    assert "0912345678" not in text
+    assert "an@example.vn" not in text
     assert "Qua dịch vụ bưu chính, địa chỉ: Số 1 đường Hoàng Văn Thụ" in text
 
 
@@ -154,9 +158,12 @@ def test_qr_payload_and_svg(make_dossier):
     for part in [f"Mã hồ sơ: {CODE}", "Mã TTHC: 1.001193", "Chủ hồ sơ: 019090001234",
                  "Nhận: 08:05 23/11/2026", "Hẹn trả: 16:30 24/11/2026", "Hệ thống: Cổng Một Cửa"]:
         assert part in lines, part
-    assert lines[-1].startswith("http") and lines[-1].endswith(f"/{CODE}/")
-    assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
-    assert "<path" in svg and "<?xml" not in svg
+    assert lines[-1].startswith("http")
+    assert lines[-1].endswith(f"/{CODE}/")
+    assert svg.startswith("<svg")
+    assert svg.rstrip().endswith("</svg>")
+    assert "<path" in svg
+    assert "<?xml" not in svg
     assert svg in pdf.receipt_html(dossier)  # printed on the slip
 
 
@@ -166,7 +173,8 @@ def test_user_text_is_escaped(make_dossier):
 
     html = pdf.receipt_html(dossier)
 
-    assert "<script>" not in html and "<img" not in html
+    assert "<script>" not in html
+    assert "<img" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert pdf.render_receipt(dossier).startswith(b"%PDF")
 

@@ -124,6 +124,23 @@ def test_default_templates_exist_after_migrations():
     assert "{{ reason }}" in templates["dossier_rejected"].email_body
 
 
+def test_built_in_defaults_are_the_texts_the_migration_installed():
+    for code, fields in notifications.DEFAULT_TEMPLATES.items():
+        row = MessageTemplate.objects.get(code=code)
+        assert {field: getattr(row, field) for field in fields} == fields
+
+
+def test_a_missing_default_row_falls_back_to_the_built_in_text(
+        sms_file, mailoutbox, django_capture_on_commit_callbacks):
+    """A transactional test flushes the rows the migration created; intake must still work."""
+    MessageTemplate.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        send()
+    assert mailoutbox[0].subject == f"[Cổng Một Cửa] Hồ sơ {CODE} đã được tiếp nhận"
+    assert sms_lines(sms_file)[0]["text"].startswith(f"Hồ sơ {CODE} đã được tiếp nhận.")
+    assert not MessageTemplate.objects.exists()  # a read never writes
+
+
 def test_the_data_migration_never_overwrites_an_administrators_edits():
     migration = importlib.import_module("portal.migrations.0002_notifications")
     MessageTemplate.objects.filter(code="dossier_received").update(sms_body="Văn bản đã sửa")

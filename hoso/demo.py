@@ -1,0 +1,108 @@
+"""Demo dossiers (seed_demo): a few walk-in dossiers received at the demo commune desk and
+online submissions of the demo citizen waiting for the desk's check, so the inbox, tracking
+and "my dossiers" show something on a fresh `make run`. Created through the real services;
+skipped when dossiers exist already."""
+
+from __future__ import annotations
+
+import io
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from pypdf import PdfWriter
+
+from hoso.models import Dossier
+from hoso.services import intake
+from portal.errors import DomainError
+from portal.models import Agency, User
+from tthc.eforms import validate_data
+from tthc.models import Procedure
+
+WALK_INS = ["1.001193", "2.000815", "1.001612"]  # khai sinh, chứng thực, hộ kinh doanh
+ONLINE = ["1.004873", "1.010041"]  # xác nhận tình trạng hôn nhân, xác nhận cư trú
+DESK_USERNAME = "xa.motcua"
+CITIZEN_CCCD = "019090001234"
+WALK_IN_PEOPLE = [("Trần Văn Bình", "019085002345", "0987111222"),
+                  ("Lê Thị Thu", "019192003456", "0912333444"),
+                  ("Hoàng Minh Đức", "019088004567", "0903555666")]
+
+
+def _blank_pdf(name: str) -> SimpleUploadedFile:
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return SimpleUploadedFile(name, out.getvalue(), content_type="application/pdf")
+
+
+def sample_value(name: str, prop: dict):
+    """A plausible value for one e-form field (demo data only)."""
+    if "enum" in prop:
+        return prop["enum"][0]
+    kind = prop.get("type")
+    if kind == "boolean":
+        return False
+    if kind in ("integer", "number"):
+        return prop.get("minimum", 1)
+    if prop.get("format") == "date":
+        return "1990-05-12"
+    if prop.get("format") == "email":
+        return "nguyenvanan@example.vn"
+    if "cccd" in name or "[0-9]{12}" in prop.get("pattern", ""):
+        return CITIZEN_CCCD
+    if "phone" in name or "dien_thoai" in name:
+        return "0912345678"
+    return "Nguyễn Văn An"[: prop.get("maxLength", 100)]
+
+
+def sample_form(schema: dict) -> dict:
+    data = {}
+    for name, prop in schema.get("properties", {}).items():
+        if prop.get("type") == "object":
+            data[name] = {k: sample_value(k, p) for k, p in prop.get("properties", {}).items()}
+        else:
+            data[name] = sample_value(name, prop)
+    return data
+
+
+def seed_dossiers() -> dict[str, int]:
+    if Dossier.objects.exists():
+        return {"dossiers": Dossier.objects.count()}
+    desk = User.objects.filter(username=DESK_USERNAME).first()
+    citizen = User.objects.filter(cccd=CITIZEN_CCCD).first()
+    if desk is None or citizen is None:
+        return {"dossiers": 0}
+    commune = desk.memberships.select_related("agency").first().agency
+    for code, (name, cccd, phone) in zip(WALK_INS, WALK_IN_PEOPLE, strict=False):
+        procedure = Procedure.objects.filter(national_code=code).first()
+        if procedure is None:
+            continue
+        papers = [intake.PaperIn(position=d.position, originals=1)
+                  for d in procedure.documents.filter(required=True)]
+        try:
+            intake.intake_at_desk(officer=desk, request=intake.IntakeRequest(
+                procedure=procedure, receiving_agency=commune, deciding_agency=commune,
+                applicant=intake.Applicant(owner_name=name, owner_id_number=cccd,
+                                           owner_phone=phone), papers=papers))
+        except DomainError:
+            continue  # a demo procedure that this commune does not carry out
+    for code in ONLINE:
+        _submit_online(citizen, code, commune)
+    return {"dossiers": Dossier.objects.count()}
+
+
+def _submit_online(citizen: User, code: str, agency: Agency) -> None:
+    procedure = Procedure.objects.filter(national_code=code).first()
+    if procedure is None:
+        return
+    form = sample_form(procedure.eform_schema) if procedure.eform_schema else {}
+    if procedure.eform_schema and validate_data(procedure.eform_schema, form):
+        return  # the sample does not fit this form; skip rather than invent more
+    papers = [intake.PaperIn(position=d.position, file=_blank_pdf(f"giay-to-{d.position}.pdf"))
+              for d in procedure.documents.filter(required=True)]
+    try:
+        draft = intake.save_draft(account=citizen, request=intake.IntakeRequest(
+            procedure=procedure, receiving_agency=agency, deciding_agency=agency,
+            applicant=intake.Applicant.from_account(citizen), form_data=form, papers=papers))
+        intake.submit_online(dossier_id=draft.pk, account=citizen)
+    except DomainError:
+        return

@@ -1,0 +1,697 @@
+"""python manage.py generate_dossiers --count N --years Y [--seed S] [--batch-size B]
+
+Synthetic dossiers at provincial scale for the benchmarks: a million in minutes on two cores,
+loaded with PostgreSQL COPY (one in-memory CSV buffer per batch), never through the ORM.
+
+What the rows look like (DESIGN.md §6; the demo province of `seed_demo` must be there):
+- procedures from the catalogue (those with a workflow), weighted towards the common citizen
+  ones (hộ tịch, chứng thực, cư trú); the deciding agency among
+  `tthc.selectors.agencies_carrying_out`; the receiving desk is the locality's public service
+  centre where it has one, otherwise the deciding agency itself, and for a boundary-free
+  procedure sometimes another desk of the province;
+- channels ≈ direct 50 %, online 20 %, national portal 15 %, VNeID 5 %, postal 10 % (within what
+  each procedure accepts); owners with well-formed CCCD numbers of the province (019) and
+  Vietnamese names, or tax codes for businesses;
+- receipts spread uniformly over the working time of the last Y years up to now; the due time
+  from the real working-day calendar, precomputed once as a list of working days so that adding
+  N working days is an index lookup (checked against `hoso.services.intake.due_time` on a sample
+  of every run); statuses consistent with the time: most old dossiers returned (about 90 % on
+  time), some refused or withdrawn, recent ones received, in progress or awaiting a supplement
+  (some overdue), a few online submissions still waiting to be checked;
+- codes from `hoso.codes.format_code`, gap-free per unit and day: each batch adds its day counts
+  to the `DossierCounter` rows (an upsert that locks them, as a real receipt does, until the
+  batch commits) and numbers its dossiers after the values found there, so a second run and a
+  later real receipt both continue at n + 1;
+- one `DossierEvent` per dossier for the receipt (or the submission, if not yet received), and
+  one for the last status change when there is one; `terms` is the procedure's
+  `terms_snapshot()` taken once per procedure, without the e-form schema (kilobytes per row
+  for a form that is already filled in).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import random
+import time
+import uuid
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+from itertools import accumulate
+from operator import attrgetter
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.utils import timezone
+from psycopg2.extras import execute_values
+
+from hoso.choices import (
+    Action,
+    Channel,
+    DossierStatus,
+    IdType,
+    OwnerType,
+    PostalService,
+    ResultDelivery,
+)
+from hoso.codes import format_code
+from hoso.routing import locality
+from hoso.services.intake import due_time, fee_preview, slip_version_on
+from portal.calendar import TZ, WorkCalendar, get_calendar
+from portal.choices import AgencyKind, AgencyLevel, Role, TimeUnit
+from portal.models import Agency, AgencyMembership
+from tthc.choices import Channel as ProcedureChannel
+from tthc.models import Procedure
+from tthc.search import fold
+from tthc.selectors import agencies_carrying_out
+
+NEEDS_POSTGRES = ("Lệnh này chỉ chạy trên PostgreSQL (nạp dữ liệu bằng COPY); cơ sở dữ liệu "
+                  "hiện tại là “%(vendor)s”. Đặt DATABASE_URL=postgres://… rồi chạy lại.")
+NEEDS_SEED = ("Chưa có dữ liệu tỉnh (cơ quan và danh mục thủ tục có quy trình): chạy "
+              "python manage.py seed_demo trước.")
+NO_WORKING_TIME = "Không có thời gian làm việc nào trong %(years)s năm gần đây."
+BAD_ARGUMENT = "--count, --years và --batch-size phải lớn hơn 0."
+SAMPLE_MISMATCH = ("Lỗi nội bộ: hạn trả tính nhanh (%(fast)s) khác hạn trả theo lịch làm việc "
+                   "(%(real)s) của hồ sơ thủ tục %(procedure)s.")
+
+DEFAULT_COUNT = 10_000
+DEFAULT_YEARS = 3.0
+DEFAULT_BATCH_SIZE = 20_000
+DAY = 86_400
+NULL = r"\N"  # the NULL marker of the COPY below (an unquoted empty field is "")
+
+CHANNEL_WEIGHTS = ((Channel.DIRECT, 50), (Channel.ONLINE, 20), (Channel.NATIONAL_PORTAL, 15),
+                   (Channel.VNEID, 5), (Channel.POSTAL, 10))
+# Folded field-name keywords → weight of the field (shared by its procedures); others get 1.
+FIELD_WEIGHTS = (("ho tich", 30.0), ("chung thuc", 30.0), ("cu tru", 20.0), ("can cuoc", 6.0),
+                 ("dat dai", 5.0), ("ho kinh doanh", 3.0))
+BUSINESS_FIELDS = ("doanh nghiep", "hop tac xa", "dau tu")
+LATE_SHARE = 0.10  # finished after the due time
+REFUSED_SHARE = 0.03
+WITHDRAWN_SHARE = 0.02
+SUPPLEMENT_SHARE = 0.08  # of the open dossiers older than a working day
+ELSEWHERE_SHARE = 0.12  # boundary-free dossiers handed in at another desk of the province
+CENTRE_SHARE = 0.9  # where the locality has a public service centre, it receives this share
+ON_BEHALF_SHARE = 0.12
+EMAIL_SHARE = 0.3
+PENDING_SHARE = 0.5  # online submissions of the last working day still waiting to be checked
+MAX_SUBMIT_LAG = 30 * 3600  # seconds between an online submission and its receipt
+RETURN_WITHIN_DAYS = 2  # working days between the result and its return
+LATE_BY_DAYS = 8  # at most, in working days
+SAMPLE_CHECKS = 40
+
+FAMILY_NAMES = (("Nguyễn", 38), ("Trần", 11), ("Lê", 9), ("Phạm", 7), ("Hoàng", 6), ("Phan", 4),
+                ("Vũ", 4), ("Đặng", 2), ("Bùi", 2), ("Đỗ", 2), ("Ngô", 1), ("Dương", 1),
+                ("Hà", 1), ("Ma", 1), ("Nông", 1), ("Lương", 1), ("Đào", 1), ("Đinh", 1),
+                ("Trịnh", 1), ("Lý", 1), ("Triệu", 1), ("Hồ", 1), ("Chu", 1), ("Lưu", 1))
+MIDDLE_NAMES = (("Văn", "Đức", "Minh", "Quang", "Hữu", "Công", "Xuân", "Thanh", "Tuấn", "Ngọc",
+                 "Mạnh", "Duy", "Đình", "Trọng", "Hoàng"),
+                ("Thị", "Thu", "Ngọc", "Thanh", "Minh", "Thùy", "Phương", "Kim", "Hồng", "Bích",
+                 "Mai", "Diệu", "Khánh", "Thị", "Thị"))
+GIVEN_NAMES = (("An", "Bình", "Cường", "Dũng", "Đạt", "Hải", "Hiếu", "Hùng", "Huy", "Khánh",
+                "Long", "Minh", "Nam", "Phong", "Quân", "Sơn", "Thắng", "Tùng", "Tuấn", "Việt",
+                "Trung", "Kiên", "Lâm", "Thành", "Toàn", "Vinh", "Đức", "Khoa", "Phúc", "Hoàng"),
+               ("Anh", "Chi", "Dung", "Giang", "Hà", "Hạnh", "Hằng", "Hoa", "Hương", "Huyền",
+                "Lan", "Linh", "Loan", "Mai", "Ngọc", "Nhung", "Oanh", "Phương", "Quỳnh", "Thảo",
+                "Trang", "Tuyết", "Vân", "Yến", "Thủy", "Ly", "Nga", "Nhàn", "Hồng", "My"))
+BUSINESS_WORDS = ("Thái Hưng", "Gang Thép", "Chè Tân Cương", "Phú Lương", "Hoàng Long", "Đại Từ",
+                  "Sông Công", "An Khánh", "Việt Bắc", "Minh Phát", "Tân Thành", "Hồng Hà")
+BUSINESS_FORMS = ("Công ty TNHH", "Công ty cổ phần", "Hợp tác xã", "Công ty TNHH MTV")
+RELATIONS = ("Người được ủy quyền", "Bố", "Mẹ", "Vợ", "Chồng", "Con", "Anh", "Chị")
+PHONE_PREFIXES = ("090", "091", "093", "094", "096", "097", "098", "086", "088", "032", "033",
+                  "034", "035", "036", "037", "038", "039", "070", "076", "077", "078", "079",
+                  "081", "082", "083", "084", "085", "056", "058", "059")
+
+DOSSIER_COLUMNS = (
+    "id", "public_id", "code", "procedure_id", "terms", "slip_version", "status", "channel",
+    "receiving_agency_id", "deciding_agency_id", "owner_type", "owner_name", "owner_id_type",
+    "owner_id_number", "owner_phone", "owner_email", "owner_address", "submitter_name",
+    "submitter_id_number", "submitter_phone", "submitter_relation", "form_data",
+    "result_delivery", "delivery_address", "postal_service", "postal_tracking_number",
+    "fee_total", "idempotency_key", "refusal_reason", "completion_request", "submitted_at",
+    "intake_due_at", "received_at", "clock_start_at", "due_at", "finished_at", "returned_at",
+    "created_at", "updated_at")
+EVENT_COLUMNS = ("dossier_id", "at", "actor_id", "agency_id", "action", "status_before",
+                 "status_after", "note", "data")
+EVENT_DATA = json.dumps({"generated": True})
+REFUSAL_REASON = "Hồ sơ không đủ điều kiện giải quyết theo quy định."
+COUNTER_UPSERT = (
+    "INSERT INTO hoso_dossiercounter (agency_id, day, value) VALUES %s "
+    "ON CONFLICT (agency_id, day) DO UPDATE SET value = hoso_dossiercounter.value + EXCLUDED.value "
+    "RETURNING agency_id, day, value")
+
+
+def _copy_sql(table: str, columns: tuple[str, ...]) -> str:
+    return f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '{NULL}')"
+
+
+# --- working time as a number line ----------------------------------------------------------
+
+def _seconds(moment: dt.time) -> int:
+    return moment.hour * 3600 + moment.minute * 60 + moment.second
+
+
+class WorkingClock:
+    """The working time of one calendar, precomputed once for a range of days.
+
+    A moment is `t`, local seconds (date ordinal × 86 400 + seconds of the day, Asia/Ho_Chi_Minh).
+    Working time is `w`, seconds of working time since the first working day's opening, so that
+    adding N working days is `w + N × day_length` and a list index replaces the calendar's scan
+    day by day. `to_t(w, end=True)` reads a period boundary as the closing of the earlier period,
+    as `WorkCalendar.add` does (a limit that ends exactly at 17:00 is due at 17:00).
+    """
+
+    def __init__(self, calendar: WorkCalendar, first: dt.date, last: dt.date):
+        self.periods = [(_seconds(start), _seconds(end)) for start, end in calendar.hours]
+        ends = list(accumulate(end - start for start, end in self.periods))
+        self.offsets = [0, *ends[:-1]]  # working time before each period of a day
+        self.day_length = ends[-1]
+        self.first = first.toordinal()
+        self.days: list[int] = []  # ordinals of the working days
+        self.next_day: list[int] = []  # per date of the range: index of the next working day
+        for ordinal in range(self.first, last.toordinal() + 1):
+            self.next_day.append(len(self.days))
+            if calendar.is_working_day(dt.date.fromordinal(ordinal)):
+                self.days.append(ordinal)
+        self.working = frozenset(self.days)
+
+    def to_w(self, t: int) -> int:
+        """Working time at `t`; outside working hours, that of the next opening."""
+        ordinal, second = divmod(t, DAY)
+        index = self.next_day[ordinal - self.first]
+        base = index * self.day_length
+        if self.days[index] != ordinal:
+            return base
+        for (start, end), offset in zip(self.periods, self.offsets, strict=True):
+            if second < start:
+                return base + offset
+            if second < end:
+                return base + offset + second - start
+        return base + self.day_length
+
+    def to_t(self, w: int, end: bool = False) -> int:
+        index, offset = divmod(w, self.day_length)
+        if end and offset == 0 and index:
+            index, offset = index - 1, self.day_length
+        ordinal = self.days[index]
+        for (start, stop), before in zip(self.periods, self.offsets, strict=True):
+            length = stop - start
+            if offset < before + length or (end and offset == before + length):
+                return ordinal * DAY + start + offset - before
+        raise AssertionError("offset beyond the working day")
+
+    def add_calendar_days(self, t: int, days: int) -> int:
+        """`days` calendar days later, moved to the next working day if it is a day off."""
+        ordinal, second = divmod(t, DAY)
+        ordinal += days
+        while ordinal not in self.working:
+            ordinal += 1
+        return ordinal * DAY + second
+
+
+@lru_cache(maxsize=1024)
+def _span(unit_seconds: int, amount: Decimal) -> int:
+    return int((Decimal(unit_seconds) * amount).to_integral_value())
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A procedure's processing time (Procedure.processing_time, time_unit, same-day rule)."""
+
+    unit: str
+    amount: Decimal
+    same_day: bool
+
+    def due(self, clock: WorkingClock, t: int, cutoff: int) -> int:
+        """The due moment of a dossier received at `t` (hoso.services.intake.due_time)."""
+        if self.same_day:
+            index = clock.to_w(t) // clock.day_length
+            if clock.days[index] == t // DAY and t % DAY > cutoff:
+                index += 1
+            return clock.to_t((index + 1) * clock.day_length, end=True)
+        if self.unit == TimeUnit.CALENDAR_DAYS:
+            return clock.add_calendar_days(t, int(self.amount))
+        unit = clock.day_length if self.unit == TimeUnit.WORKING_DAYS else 3600
+        return clock.to_t(clock.to_w(t) + _span(unit, self.amount), end=True)
+
+
+# --- what the generator draws from ----------------------------------------------------------
+
+@dataclass(eq=False)
+class Place:
+    """An agency as the generator uses it."""
+
+    agency: Agency
+    clock: WorkingClock
+    area: str  # for addresses: "phường Quán Triều"
+    desk_officers: list[int] = field(default_factory=list)
+    processors: list[int] = field(default_factory=list)
+    home: Place | None = None  # the desk that receives for it (itself, or its locality's centre)
+
+
+@dataclass(eq=False)
+class Kind:
+    """A procedure as the generator uses it."""
+
+    procedure: Procedure
+    terms: dict
+    terms_json: str
+    limit: Limit
+    carriers: list[Place]
+    channels: list[str]
+    channel_weights: list[float]
+    fees: dict[bool, int | None]
+    business: bool
+
+
+class Draft:
+    """One generated dossier before it gets its id and code."""
+
+    __slots__ = ("address", "business", "channel", "code", "delivery", "deciding", "due", "email",
+                 "final", "finished", "id", "idue", "kind", "name", "number", "owner_id", "phone",
+                 "postal", "received", "receiving", "returned", "status", "submitted",
+                 "submitter", "unit")
+
+
+class Generator:
+    """Draws dossiers and loads them batch by batch (see the module docstring)."""
+
+    def __init__(self, *, seed: int | None, years: float, now: dt.datetime):
+        self.rng = random.Random(seed)
+        local_now = now.astimezone(TZ)
+        self.t_now = local_now.date().toordinal() * DAY + _seconds(local_now.time())
+        self.first_day = (local_now - dt.timedelta(days=365.25 * years)).date()
+        self.last_day = local_now.date() + dt.timedelta(days=400)
+        self.offset = _utc_offset(self.first_day, self.last_day)
+        self.cutoff = _seconds(dt.time.fromisoformat(settings.PORTAL_SAME_DAY_CUTOFF))
+        self.intake_span = settings.INTAKE_CHECK_WORKING_HOURS * 3600
+        self.by_deciding = settings.DOSSIER_CODE_UNIT == "deciding"
+        self._clocks: dict[str, WorkingClock] = {}
+        self._places: dict[int, Place] = {}
+        self._iso: dict[int, str] = {}
+        self._dates: dict[int, dt.date] = {}
+        self.clock = self._clock("")
+        self.w_start = self.clock.to_w(self.first_day.toordinal() * DAY + DAY)
+        self.w_now = self.clock.to_w(self.t_now)
+        if self.w_now <= self.w_start:
+            raise CommandError(NO_WORKING_TIME % {"years": years})
+        self._load_catalogue()
+        self.families = [name for name, weight in FAMILY_NAMES for _i in range(weight)]
+
+    # -- reference data, read once --
+
+    def _clock(self, hours: str) -> WorkingClock:
+        hours = hours or settings.PORTAL_WORKING_HOURS
+        if hours not in self._clocks:
+            calendar = get_calendar()
+            calendar = WorkCalendar(hours=_hours(hours), extra_days_off=calendar.extra_days_off,
+                                    extra_working_days=calendar.extra_working_days)
+            self._clocks[hours] = WorkingClock(calendar, self.first_day - dt.timedelta(days=7),
+                                               self.last_day)
+        return self._clocks[hours]
+
+    def _place(self, agency: Agency) -> Place:
+        if agency.pk not in self._places:
+            area = agency.name.removeprefix("Ủy ban nhân dân ")
+            self._places[agency.pk] = Place(agency=agency, clock=self._clock(agency.working_hours),
+                                            area=area)
+        return self._places[agency.pk]
+
+    def _load_catalogue(self) -> None:
+        procedures = list(Procedure.objects.published().filter(workflows__isnull=False)
+                          .distinct().select_related("field").order_by("national_code"))
+        kinds = [kind for kind in map(self._kind, procedures) if kind.carriers]
+        if not kinds:
+            raise CommandError(NEEDS_SEED)
+        fields = Counter(kind.procedure.field_id for kind in kinds)
+        weights = [_field_weight(kind.procedure.field.name) / fields[kind.procedure.field_id]
+                   for kind in kinds]
+        self.kinds, self.kind_weights = kinds, list(accumulate(weights))
+        self._link_places()
+
+    def _kind(self, procedure: Procedure) -> Kind:
+        terms = procedure.terms_snapshot()
+        terms.pop("eform_schema", None)
+        channels = [c for c, _w in CHANNEL_WEIGHTS if _accepts(procedure, c)]
+        weights = list(accumulate(w for c, w in CHANNEL_WEIGHTS if c in channels))
+        return Kind(
+            procedure=procedure, terms=terms,
+            terms_json=json.dumps(terms, ensure_ascii=False, separators=(",", ":")),
+            limit=Limit(procedure.time_unit, procedure.processing_time,
+                        procedure.same_day_cutoff and procedure.time_unit == TimeUnit.WORKING_DAYS
+                        and procedure.processing_time <= 1),
+            carriers=[self._place(a) for a in agencies_carrying_out(procedure)],
+            channels=channels, channel_weights=weights,
+            fees={False: fee_preview(procedure, Channel.DIRECT),
+                  True: fee_preview(procedure, Channel.ONLINE)},
+            business=any(word in fold(procedure.field.name) for word in BUSINESS_FIELDS))
+
+    def _link_places(self) -> None:
+        """Receiving desks, and the officers named on the events."""
+        centres = {}
+        for centre in Agency.objects.filter(kind=AgencyKind.SERVICE_CENTRE, is_active=True):
+            centres.setdefault(locality(centre).pk, self._place(centre))
+        for place in list(self._places.values()):
+            place.home = centres.get(locality(place.agency).pk, place)
+        desks = [p for p in self._places.values() if p.agency.level == AgencyLevel.COMMUNE
+                 or p.agency.kind == AgencyKind.SERVICE_CENTRE]
+        self.desks = sorted(desks, key=lambda p: p.agency.code)
+        memberships = AgencyMembership.objects.filter(agency__in=list(self._places)).order_by("pk")
+        for agency_id, user_id, role in memberships.values_list("agency_id", "user_id", "role"):
+            place = self._places[agency_id]
+            if role == Role.DESK_OFFICER:
+                place.desk_officers.append(user_id)
+            elif role in (Role.PROCESSING_OFFICER, Role.LEADER):
+                place.processors.append(user_id)
+
+    # -- drawing --
+
+    def draw(self, size: int, w_low: int, w_high: int) -> list[Draft]:
+        rng = self.rng
+        kinds = rng.choices(self.kinds, cum_weights=self.kind_weights, k=size)
+        drafts = []
+        for kind in kinds:
+            d = Draft()
+            d.kind = kind
+            d.deciding = kind.carriers[int(rng.random() * len(kind.carriers))]
+            d.channel = rng.choices(kind.channels, cum_weights=kind.channel_weights)[0]
+            w = w_low + int(rng.random() * (w_high - w_low))
+            self._receiving(d, self.clock.to_t(w))
+            self._owner(d)
+            self._timeline(d)
+            drafts.append(d)
+        return drafts
+
+    def _receiving(self, d: Draft, t: int) -> None:
+        rng = self.rng
+        home = d.deciding.home or d.deciding
+        if home is not d.deciding and rng.random() > CENTRE_SHARE:
+            home = d.deciding
+        procedure = d.kind.procedure
+        if (procedure.boundary_free and rng.random() < ELSEWHERE_SHARE
+                and procedure.is_boundary_free_on(self._date(t // DAY))):
+            home = self.desks[int(rng.random() * len(self.desks))]
+        d.receiving = home
+        clock = home.clock
+        d.received = clock.to_t(clock.to_w(t))  # inside the receiving desk's hours
+        d.unit = d.deciding if self.by_deciding else home
+
+    def _owner(self, d: Draft) -> None:
+        rng = self.rng
+        person = self._person()
+        d.phone = rng.choice(PHONE_PREFIXES) + f"{int(rng.random() * 10_000_000):07d}"
+        d.address = (f"Số {1 + int(rng.random() * 200)}, tổ {1 + int(rng.random() * 30)}, "
+                     f"{d.deciding.area}")
+        d.email = ""
+        if d.kind.business and rng.random() < 0.7:
+            d.business = True
+            d.name = (f"{rng.choice(BUSINESS_FORMS)} {rng.choice(BUSINESS_WORDS)} "
+                      f"{rng.choice(BUSINESS_WORDS)}")
+            d.owner_id = f"46{int(rng.random() * 100_000_000):08d}"
+            d.submitter = (person[0], person[1], d.phone, "Người đại diện theo pháp luật")
+            return
+        d.business = False
+        d.name, d.owner_id = person
+        if rng.random() < EMAIL_SHARE:
+            d.email = f"{fold(d.name).replace(' ', '.')}{int(rng.random() * 1000)}@example.vn"
+        d.submitter = None
+        if rng.random() < ON_BEHALF_SHARE:
+            other = self._person()
+            d.submitter = (other[0], other[1], d.phone, rng.choice(RELATIONS))
+
+    def _person(self) -> tuple[str, str]:
+        """A Vietnamese name and a CCCD of the province (sex and century in the 4th digit)."""
+        rng = self.rng
+        female = rng.random() < 0.5
+        year = self.first_day.year + 2 - 18 - int(rng.random() * 62)
+        name = (f"{self.families[int(rng.random() * len(self.families))]} "
+                f"{rng.choice(MIDDLE_NAMES[female])} {rng.choice(GIVEN_NAMES[female])}")
+        digit = (0 if year < 2000 else 2) + female
+        return name, f"019{digit}{year % 100:02d}{int(rng.random() * 1_000_000):06d}"
+
+    def _timeline(self, d: Draft) -> None:
+        """Submission, receipt, due time, result and return, and the status they give now."""
+        rng, kind = self.rng, d.kind
+        d.submitted = d.idue = d.finished = d.returned = d.final = None
+        d.status = DossierStatus.RECEIVED
+        d.delivery = ResultDelivery.DESK
+        d.postal = None
+        if d.channel in Channel.online_channels():
+            clock = d.receiving.clock
+            d.submitted = d.received - 600 - int(rng.random() * MAX_SUBMIT_LAG)
+            d.idue = clock.to_t(clock.to_w(d.submitted) + self.intake_span, end=True)
+            d.delivery = ResultDelivery.ONLINE if rng.random() < 0.5 else ResultDelivery.DESK
+            if self.t_now - d.received < DAY and rng.random() < PENDING_SHARE:
+                d.status, d.received, d.due = DossierStatus.SUBMITTED, None, None
+                d.final = (Action.SUBMIT, DossierStatus.DRAFT, DossierStatus.SUBMITTED,
+                           d.submitted, None)
+                return
+        elif d.channel == Channel.POSTAL:
+            d.delivery = ResultDelivery.POST
+            d.postal = f"EN{int(rng.random() * 1_000_000_000):09d}VN"
+        elif rng.random() < 0.1:
+            d.delivery = ResultDelivery.POST
+        clock = d.deciding.clock
+        d.due = kind.limit.due(clock, d.received, self.cutoff)
+        self._outcome(d, clock)
+
+    def _outcome(self, d: Draft, clock: WorkingClock) -> None:
+        rng, day = self.rng, clock.day_length
+        w_received, w_due = clock.to_w(d.received), clock.to_w(d.due)
+        w_now = clock.to_w(self.t_now)
+        if rng.random() < LATE_SHARE:
+            w_done = w_due + 1800 + int(rng.random() * LATE_BY_DAYS * day)
+        else:
+            w_done = w_received + int(max(w_due - w_received, 60) * (0.1 + 0.9 * rng.random()))
+        w_back = w_done + int(rng.random() * RETURN_WITHIN_DAYS * day)
+        processor = _pick(rng, d.deciding.processors)
+        fate = rng.random()
+        if fate < REFUSED_SHARE and w_done <= w_now:
+            d.status, d.finished = DossierStatus.REFUSED, clock.to_t(w_done, end=True)
+            d.final = (Action("refuse") if False else "refuse", DossierStatus.IN_PROGRESS,
+                       DossierStatus.REFUSED, d.finished, processor)
+        elif fate < REFUSED_SHARE + WITHDRAWN_SHARE and w_done <= w_now:
+            at = clock.to_t(w_received + int((w_done - w_received) * rng.random()), end=True)
+            d.status = DossierStatus.WITHDRAWN
+            d.final = (Action.WITHDRAW, DossierStatus.IN_PROGRESS, DossierStatus.WITHDRAWN, at,
+                       None)
+        elif w_back <= w_now:
+            d.status = DossierStatus.RETURNED
+            d.finished, d.returned = clock.to_t(w_done, end=True), clock.to_t(w_back, end=True)
+            d.final = ("return_result", DossierStatus.RESOLVED, DossierStatus.RETURNED,
+                       d.returned, _pick(rng, d.receiving.desk_officers))
+        elif w_done <= w_now:
+            d.status, d.finished = DossierStatus.RESOLVED, clock.to_t(w_done, end=True)
+            d.final = ("resolve", DossierStatus.IN_PROGRESS, DossierStatus.RESOLVED, d.finished,
+                       processor)
+        else:
+            self._open(d, clock, w_received, w_now, processor)
+
+    def _open(self, d: Draft, clock: WorkingClock, w_received: int, w_now: int,
+              processor: int | None) -> None:
+        rng, day = self.rng, clock.day_length
+        w_start = w_received + int(rng.random() * day / 2)
+        if w_start > w_now:
+            return  # received, not yet started
+        if w_now - w_received > day and rng.random() < SUPPLEMENT_SHARE:
+            at = clock.to_t(w_start + int((w_now - w_start) * rng.random()))
+            d.status = DossierStatus.AWAITING_SUPPLEMENT
+            d.final = ("request_supplement", DossierStatus.IN_PROGRESS,
+                       DossierStatus.AWAITING_SUPPLEMENT, at, processor)
+            return
+        d.status = DossierStatus.IN_PROGRESS
+        d.final = ("start", DossierStatus.RECEIVED, DossierStatus.IN_PROGRESS,
+                   clock.to_t(w_start), processor)
+
+    # -- numbering and loading --
+
+    def number(self, drafts: list[Draft], cursor) -> None:
+        """Take the batch's numbers from the counters (locked until commit) and set the codes."""
+        received = sorted((d for d in drafts if d.received is not None),
+                          key=attrgetter("received"))
+        need = Counter((d.unit.agency.pk, d.received // DAY) for d in received)
+        keys = sorted(need)
+        rows = [(agency, self._date(ordinal), need[agency, ordinal]) for agency, ordinal in keys]
+        taken = execute_values(cursor, COUNTER_UPSERT, rows, page_size=max(len(rows), 1),
+                               fetch=True) if rows else []
+        following = {(agency, day.toordinal()): value - need[agency, day.toordinal()]
+                     for agency, day, value in taken}
+        for d in received:
+            key = (d.unit.agency.pk, d.received // DAY)
+            following[key] += 1
+            d.number = following[key]
+            d.code = format_code(d.unit.agency.code, self._date(key[1]), d.number)
+
+    def load(self, drafts: list[Draft]) -> int:
+        """Number and COPY one batch in one transaction; the number of events written."""
+        with transaction.atomic(), connection.cursor() as wrapper:
+            cursor = wrapper.cursor
+            cursor.execute("SET LOCAL synchronous_commit = off")
+            self.number(drafts, cursor)
+            cursor.execute("SELECT nextval(pg_get_serial_sequence('hoso_dossier', 'id')) "
+                           "FROM generate_series(1, %s)", [len(drafts)])
+            for d, (pk,) in zip(drafts, cursor.fetchall(), strict=True):
+                d.id = pk
+            dossiers, events = io.StringIO(), io.StringIO()
+            csv.writer(dossiers).writerows(map(self._dossier_row, drafts))
+            event_rows = [row for d in drafts for row in self._event_rows(d)]
+            csv.writer(events).writerows(event_rows)
+            dossiers.seek(0)
+            events.seek(0)
+            cursor.copy_expert(_copy_sql("hoso_dossier", DOSSIER_COLUMNS), dossiers)
+            cursor.copy_expert(_copy_sql("hoso_dossierevent", EVENT_COLUMNS), events)
+        return len(event_rows)
+
+    def _dossier_row(self, d: Draft) -> tuple:
+        kind, stamp = d.kind, self._stamp
+        received = d.received
+        submitter = d.submitter or ("", "", "", "")
+        last = d.final[3] if d.final else received
+        return (
+            d.id, uuid.uuid4(), d.code if received is not None else NULL, kind.procedure.pk,
+            kind.terms_json, self._slip(received) if received is not None else "", d.status,
+            d.channel, d.receiving.agency.pk, d.deciding.agency.pk,
+            OwnerType.BUSINESS if d.business else OwnerType.CITIZEN, d.name,
+            IdType.TAX_CODE if d.business else IdType.CCCD, d.owner_id, d.phone, d.email,
+            d.address, *submitter, "{}", d.delivery,
+            d.address if d.delivery == ResultDelivery.POST else "",
+            PostalService.PUBLIC_POST if d.postal else "", d.postal or "",
+            _or_null(kind.fees[d.channel in Channel.online_channels()]), "",
+            REFUSAL_REASON if d.status == DossierStatus.REFUSED else "", "",
+            stamp(d.submitted), stamp(d.idue), stamp(received), stamp(received), stamp(d.due),
+            stamp(d.finished), stamp(d.returned), stamp(d.submitted or received), stamp(last))
+
+    def _event_rows(self, d: Draft) -> list[tuple]:
+        rows = []
+        if d.received is not None:
+            rows.append((d.id, self._stamp(d.received), _or_null(
+                d.receiving.desk_officers[d.id % len(d.receiving.desk_officers)]
+                if d.receiving.desk_officers else None), d.receiving.agency.pk, Action.RECEIVE,
+                DossierStatus.SUBMITTED, DossierStatus.RECEIVED, "", EVENT_DATA))
+        if d.final is not None:
+            action, before, after, at, actor = d.final
+            agency = d.receiving if action in ("return_result", Action.SUBMIT) else d.deciding
+            rows.append((d.id, self._stamp(at), _or_null(actor), agency.agency.pk, action,
+                         before, after, "", EVENT_DATA))
+        return rows
+
+    def _slip(self, t: int) -> str:
+        return slip_version_on(self._date(t // DAY))
+
+    def _date(self, ordinal: int) -> dt.date:
+        day = self._dates.get(ordinal)
+        if day is None:
+            day = self._dates[ordinal] = dt.date.fromordinal(ordinal)
+        return day
+
+    def _stamp(self, t: int | None) -> str:
+        if t is None:
+            return NULL
+        ordinal, second = divmod(t, DAY)
+        text = self._iso.get(ordinal)
+        if text is None:
+            text = self._iso[ordinal] = dt.date.fromordinal(ordinal).isoformat()
+        hours, rest = divmod(second, 3600)
+        return f"{text} {hours:02d}:{rest // 60:02d}:{rest % 60:02d}{self.offset}"
+
+    def moment(self, t: int) -> dt.datetime:
+        ordinal, second = divmod(t, DAY)
+        return dt.datetime.combine(dt.date.fromordinal(ordinal), dt.time(
+            second // 3600, second % 3600 // 60, second % 60), tzinfo=TZ)
+
+    def check_sample(self, drafts: list[Draft]) -> int:
+        """Compare the precomputed due times with the calendar's own arithmetic."""
+        checked = 0
+        for d in [d for d in drafts if d.received is not None][:SAMPLE_CHECKS]:
+            real = due_time(d.kind.procedure, d.kind.terms, self.moment(d.received),
+                            d.deciding.agency)
+            if real != self.moment(d.due):
+                raise CommandError(SAMPLE_MISMATCH % {
+                    "fast": self.moment(d.due).isoformat(), "real": real.isoformat(),
+                    "procedure": d.kind.procedure.national_code})
+            checked += 1
+        return checked
+
+
+def _hours(text: str):
+    from portal.calendar import parse_working_hours
+
+    return parse_working_hours(text)
+
+
+def _utc_offset(first: dt.date, last: dt.date) -> str:
+    offsets = {TZ.utcoffset(dt.datetime.combine(day, dt.time(12))) for day in (first, last)}
+    if len(offsets) != 1:
+        raise CommandError("Múi giờ của lịch làm việc đổi trong khoảng thời gian cần sinh.")
+    minutes = int(offsets.pop().total_seconds() // 60)
+    return f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def _accepts(procedure: Procedure, channel: str) -> bool:
+    if channel in Channel.online_channels():
+        return procedure.accepts(ProcedureChannel.ONLINE)
+    return not procedure.online_only and procedure.accepts(channel)
+
+
+def _field_weight(name: str) -> float:
+    folded = fold(name)
+    return next((weight for word, weight in FIELD_WEIGHTS if word in folded), 1.0)
+
+
+def _pick(rng: random.Random, ids: list[int]) -> int | None:
+    return ids[int(rng.random() * len(ids))] if ids else None
+
+
+def _or_null(value) -> object:
+    return NULL if value is None else value
+
+
+class Command(BaseCommand):
+    help = ("Sinh hồ sơ mẫu ở quy mô tỉnh (nạp bằng COPY vào PostgreSQL) cho các phép đo hiệu "
+            "năng; chạy lại an toàn: mã hồ sơ tiếp nối bộ đếm hiện có.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--count", type=int, default=DEFAULT_COUNT,
+                            help="Số hồ sơ cần sinh thêm (mặc định %(default)s).")
+        parser.add_argument("--years", type=float, default=DEFAULT_YEARS,
+                            help="Trải đều trong bao nhiêu năm gần đây (mặc định %(default)s).")
+        parser.add_argument("--seed", type=int, default=None,
+                            help="Hạt giống ngẫu nhiên, để sinh lại cùng dữ liệu.")
+        parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE,
+                            help="Số hồ sơ mỗi lần COPY (mặc định %(default)s).")
+
+    def handle(self, *args, count: int, years: float, seed: int | None, batch_size: int,
+               **options):
+        if connection.vendor != "postgresql":
+            raise CommandError(NEEDS_POSTGRES % {"vendor": connection.vendor})
+        if count < 1 or years <= 0 or batch_size < 1:
+            raise CommandError(BAD_ARGUMENT)
+        verbose = options.get("verbosity", 1) >= 1
+        started = time.perf_counter()
+        generator = Generator(seed=seed, years=years, now=timezone.now())
+        span, done, events = generator.w_now - generator.w_start, 0, 0
+        while done < count:
+            size = min(batch_size, count - done)
+            low = generator.w_start + span * done // count
+            high = generator.w_start + span * (done + size) // count
+            drafts = generator.draw(size, low, max(high, low + 1))
+            if done == 0:
+                checked = generator.check_sample(drafts)
+            events += generator.load(drafts)
+            done += size
+            if verbose:
+                rate = done / (time.perf_counter() - started)
+                self.stdout.write(f"  {done}/{count} hồ sơ ({rate:.0f} hồ sơ/giây)")
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE hoso_dossier, hoso_dossierevent, hoso_dossiercounter")
+        elapsed = time.perf_counter() - started
+        if verbose:
+            self.stdout.write(f"Đối chiếu hạn trả với lịch làm việc: {checked} hồ sơ khớp.")
+            self.stdout.write(self.style.SUCCESS(
+                f"Đã sinh {count} hồ sơ, {events} sự kiện trong {elapsed:.1f} giây "
+                f"({count / elapsed:.0f} hồ sơ/giây)."))
