@@ -44,7 +44,8 @@ class DeliveryForm(forms.Form):
 
 
 class RoutingForm(forms.Form):
-    receiving_agency = forms.ModelChoiceField(label=_("Nơi tiếp nhận"), queryset=Agency.objects.none())
+    receiving_agency = forms.ModelChoiceField(label=_("Nơi tiếp nhận"),
+                                              queryset=Agency.objects.none())
     deciding_agency = forms.ModelChoiceField(label=_("Cơ quan giải quyết"),
                                              queryset=Agency.objects.none())
 

@@ -6,8 +6,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from portal import api, views
 from hoso import api as hoso_api
+from portal import api, views
 from tthc import api as tthc_api
 
 portal_patterns = [

@@ -101,11 +101,6 @@ def create_default_templates(apps, schema_editor):
 
 class Migration(migrations.Migration):
 
-    # hoso.0001_initial was generated while these models were being written and depends on
-    # an identical "portal.0002_initial"; this migration stands in for it (as a squash does),
-    # so both names resolve here. Drop the line once no migration refers to 0002_initial.
-    replaces = [("portal", "0002_initial")]
-
     dependencies = [
         ("portal", "0001_initial"),
     ]

@@ -37,7 +37,7 @@ import json
 import random
 import time
 import uuid
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -62,7 +62,7 @@ from hoso.choices import (
 from hoso.codes import format_code
 from hoso.routing import locality
 from hoso.services.intake import due_time, fee_preview, slip_version_on
-from portal.calendar import TZ, WorkCalendar, get_calendar
+from portal.calendar import TZ, WorkCalendar, get_calendar, parse_working_hours
 from portal.choices import AgencyKind, AgencyLevel, Role, TimeUnit
 from portal.models import Agency, AgencyMembership
 from tthc.choices import Channel as ProcedureChannel
@@ -282,7 +282,7 @@ class Generator:
     """Draws dossiers and loads them batch by batch (see the module docstring)."""
 
     def __init__(self, *, seed: int | None, years: float, now: dt.datetime):
-        self.rng = random.Random(seed)
+        self.rng = random.Random(seed)  # noqa: S311 — synthetic data, not secrets
         local_now = now.astimezone(TZ)
         self.t_now = local_now.date().toordinal() * DAY + _seconds(local_now.time())
         self.first_day = (local_now - dt.timedelta(days=365.25 * years)).date()
@@ -308,9 +308,10 @@ class Generator:
     def _clock(self, hours: str) -> WorkingClock:
         hours = hours or settings.PORTAL_WORKING_HOURS
         if hours not in self._clocks:
-            calendar = get_calendar()
-            calendar = WorkCalendar(hours=_hours(hours), extra_days_off=calendar.extra_days_off,
-                                    extra_working_days=calendar.extra_working_days)
+            days = get_calendar()
+            calendar = WorkCalendar(hours=parse_working_hours(hours),
+                                    extra_days_off=days.extra_days_off,
+                                    extra_working_days=days.extra_working_days)
             self._clocks[hours] = WorkingClock(calendar, self.first_day - dt.timedelta(days=7),
                                                self.last_day)
         return self._clocks[hours]
@@ -473,7 +474,7 @@ class Generator:
         fate = rng.random()
         if fate < REFUSED_SHARE and w_done <= w_now:
             d.status, d.finished = DossierStatus.REFUSED, clock.to_t(w_done, end=True)
-            d.final = (Action("refuse") if False else "refuse", DossierStatus.IN_PROGRESS,
+            d.final = ("refuse", DossierStatus.IN_PROGRESS,
                        DossierStatus.REFUSED, d.finished, processor)
         elif fate < REFUSED_SHARE + WITHDRAWN_SHARE and w_done <= w_now:
             at = clock.to_t(w_received + int((w_done - w_received) * rng.random()), end=True)
@@ -616,12 +617,6 @@ class Generator:
                     "procedure": d.kind.procedure.national_code})
             checked += 1
         return checked
-
-
-def _hours(text: str):
-    from portal.calendar import parse_working_hours
-
-    return parse_working_hours(text)
 
 
 def _utc_offset(first: dt.date, last: dt.date) -> str:
