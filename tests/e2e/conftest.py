@@ -5,6 +5,8 @@ import os
 import pytest
 from playwright.sync_api import sync_playwright
 
+from tests.hoso.conftest import birth_procedure  # noqa: F401 — shared fixture
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
