@@ -429,3 +429,21 @@ def fail_notification(*, notification_id: int, error: str) -> Notification | Non
     logger.warning("Notification %s failed: %s", notification_id, message)
     notification.refresh_from_db()
     return notification
+
+
+STALE_AFTER = timedelta(minutes=5)
+REDELIVER_BATCH = 500
+
+
+def redeliver_lost_notifications(*, now=None) -> int:
+    """Queue again the notifications whose delivery task was never run (the broker was down at
+    commit): pending, never attempted, older than STALE_AFTER. Delivery claims each row, so a
+    duplicate task cannot send twice. Run by beat."""
+    now = now or timezone.now()
+    ids = list(Notification.objects.filter(
+        status=NotificationStatus.PENDING, attempts=0, claimed_at__isnull=True,
+        created_at__lt=now - STALE_AFTER).order_by("pk").values_list("pk", flat=True)[
+            :REDELIVER_BATCH])
+    for notification_id in ids:
+        _delivery_callback(notification_id)()
+    return len(ids)

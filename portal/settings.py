@@ -205,6 +205,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.record_heartbeat",
         "schedule": timedelta(seconds=30),
     },
+    "portal-redeliver-notifications": {
+        "task": "portal.redeliver_lost_notifications",
+        "schedule": timedelta(minutes=5),
+    },
 }
 # /healthz: how old a worker heartbeat or a scheduler dispatch may be before it counts as dead.
 HEALTH_MAX_AGE = timedelta(seconds=env.int("HEALTH_MAX_AGE_SECONDS", default=120))

@@ -41,3 +41,9 @@ def deliver_notification_task(self, notification_id: int) -> None:
             notifications.fail_notification(notification_id=notification_id, error=exc.message)
             return
         raise self.retry(exc=exc, countdown=notification_retry_delay(self.request.retries)) from exc
+
+
+@shared_task(name="portal.redeliver_lost_notifications", ignore_result=True)
+def redeliver_lost_notifications_task() -> int:
+    """Scheduled by beat: re-queue notifications whose first delivery task was lost."""
+    return notifications.redeliver_lost_notifications()

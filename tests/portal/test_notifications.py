@@ -612,3 +612,27 @@ def test_admin_notification_log_is_read_only_and_filterable(admin_client, sms_fi
     assert detail.status_code == 200
     assert 'name="_save"' not in detail.content.decode()
     assert admin_client.get(reverse("admin:portal_notification_add")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_notifications_whose_task_was_lost_are_queued_again(settings, tmp_path):
+    import datetime as dt
+
+    from django.core import mail
+    from django.utils import timezone
+
+    from portal.models import Notification
+    from portal.notifications import notify, redeliver_lost_notifications
+
+    settings.SMS_BACKEND = "portal.sms.FileSmsBackend"
+    settings.SMS_FILE_PATH = str(tmp_path / "sms.log")
+    # committed but never delivered: no on-commit callback ran (the broker was down)
+    rows = notify(code="dossier_received", context={"dossier_code": "X-1"},
+                  email="an@example.vn", phone=None, object_ref="dossier:1",
+                  event_key="lost-1")
+    Notification.objects.filter(pk=rows[0].pk).update(
+        created_at=timezone.now() - dt.timedelta(minutes=10))
+    assert redeliver_lost_notifications() == 1
+    assert Notification.objects.get(pk=rows[0].pk).status == "sent"
+    assert len(mail.outbox) == 1
+    assert redeliver_lost_notifications() == 0
