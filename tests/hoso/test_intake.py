@@ -300,3 +300,31 @@ def test_private_files_live_outside_the_web_root(province, birth_procedure, desk
     assert path.is_file()
     assert not str(path).startswith(str(settings.STATIC_ROOT))
     assert os.path.basename(path) != "to-khai.pdf"  # generated name, original kept as metadata
+
+
+def test_the_applicant_is_told_of_receipt_completion_request_and_refusal(
+        province, birth_procedure, citizen, desk_a1, django_capture_on_commit_callbacks,
+        settings, tmp_path):
+    from django.core import mail
+
+    from portal.models import Notification
+
+    settings.SMS_BACKEND = "portal.sms.FileSmsBackend"
+    settings.SMS_FILE_PATH = str(tmp_path / "sms.log")
+    with django_capture_on_commit_callbacks(execute=True):
+        first = online_submit(citizen, birth_procedure, province.commune_a1)
+        intake.request_completion(dossier_id=first.pk, officer=desk_a1,
+                                  reason="Thiếu bản chụp giấy chứng sinh rõ nét.")
+        second = online_submit(citizen, birth_procedure, province.commune_a1)
+        intake.reject_intake(dossier_id=second.pk, officer=desk_a1,
+                             reason="Người yêu cầu không thuộc trường hợp đăng ký khai sinh.")
+        third = online_submit(citizen, birth_procedure, province.commune_a1)
+        received = intake.receive(dossier_id=third.pk, officer=desk_a1)
+    bodies = " | ".join(m.body for m in mail.outbox)
+    assert "Thiếu bản chụp giấy chứng sinh rõ nét." in bodies
+    assert "Người yêu cầu không thuộc trường hợp đăng ký khai sinh." in bodies
+    assert received.code in bodies
+    sms = (tmp_path / "sms.log").read_text(encoding="utf-8")
+    assert sms.count("\n") == 3
+    assert "+84912345678" in sms
+    assert Notification.objects.filter(status="sent").count() == 6
