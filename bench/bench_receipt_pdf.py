@@ -6,8 +6,8 @@ bench database keeps no trace. Warms up, then renders, in turn, BENCH_RECEIPT_RO
 (default 20):
 
 - the receipt (`hoso.pdf.render_receipt`: queries, template, QR, WeasyPrint);
-- the baseline `hoso.pdf.bare_a4_pdf`: a static A4 page of two lines in the same two DejaVu
-  faces, i.e. WeasyPrint's fixed cost (font loading, subsetting, PDF writing);
+- the baseline `hoso.pdf.bare_a4_pdf`: a static one-page A4 letter of the receipt's density,
+  same two DejaVu faces: what WeasyPrint alone costs for such a page;
 - a static A4 page carrying the receipt's own words as plain paragraphs (taken from the
   rendered receipt with pypdf), same fonts: what the text alone costs to shape and lay out, so
   `receipt_pdf_layout` shows what the form itself adds (tables, QR, queries, template).
@@ -135,11 +135,11 @@ def same_text_html(receipt: bytes) -> str:
     from django.utils.html import escape
     from pypdf import PdfReader
 
-    from hoso.pdf import BARE_A4_HTML
+    from hoso.pdf import _bare_a4_html
 
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(receipt)).pages)
     body = "".join(f"<p>{escape(line)}</p>" for line in text.splitlines() if line.strip())
-    head = BARE_A4_HTML.split("<body>", 1)[0]
+    head = _bare_a4_html().split("<body>", 1)[0]
     return f"{head}<body>{body}</body></html>"
 
 

@@ -16,10 +16,12 @@ STATIC_SCHEME = "static:"
 
 
 class StaticOnlyFetcher(URLFetcher):
-    """Lets WeasyPrint read the project's static files (fonts) and nothing else: no network,
-    no local paths (SECURITY.md B1 #19)."""
+    """Lets WeasyPrint read the project's static files (fonts) and inline PNG data URIs the
+    portal generated (QR codes), nothing else: no network, no local paths (SECURITY.md B1 #19)."""
 
     def fetch(self, url, headers=None):
+        if url.startswith("data:image/png;base64,"):
+            return super().fetch(url, headers)
         if not url.startswith(STATIC_SCHEME):
             raise ValueError(f"blocked URL in PDF: {url}")
         path = finders.find(url[len(STATIC_SCHEME):])

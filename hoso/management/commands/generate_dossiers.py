@@ -24,23 +24,28 @@ What the rows look like (DESIGN.md §6; the demo province of `seed_demo` must be
   later real receipt both continue at n + 1;
 - one `DossierEvent` per dossier for the receipt (or the submission, if not yet received), and
   one for the last status change when there is one; `terms` is the procedure's
-  `terms_snapshot()` taken once per procedure, without the e-form schema (kilobytes per row
-  for a form that is already filled in).
+  `terms_snapshot()` taken once per procedure and shared by its dossiers, without the e-form
+  schema (kilobytes per row for a form that is already filled in) and with only the workflow of
+  the deciding agency's level: the JSON is most of each row's bytes.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
 import json
 import random
+import threading
 import time
 import uuid
+from bisect import bisect
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, repeat
 from operator import attrgetter
 
 from django.conf import settings
@@ -81,6 +86,7 @@ SAMPLE_MISMATCH = ("Lỗi nội bộ: hạn trả tính nhanh (%(fast)s) khác h
 DEFAULT_COUNT = 10_000
 DEFAULT_YEARS = 3.0
 DEFAULT_BATCH_SIZE = 20_000
+DEFAULT_JOBS = 2  # two cores: one job draws while the other's batch is in PostgreSQL
 DAY = 86_400
 NULL = r"\N"  # the NULL marker of the COPY below (an unquoted empty field is "")
 ONLINE = Channel.online_channels()
@@ -260,6 +266,8 @@ class Place:
     agency: Agency
     clock: WorkingClock
     area: str  # for addresses: "phường Quán Triều"
+    pk: int = 0
+    text: str = ""  # the primary key as CSV writes it
     desk_officers: list[int] = field(default_factory=list)
     processors: list[int] = field(default_factory=list)
     home: Place | None = None  # the desk that receives for it (itself, or its locality's centre)
@@ -270,8 +278,9 @@ class Kind:
     """A procedure as the generator uses it."""
 
     procedure: Procedure
+    text: str  # the primary key as CSV writes it
     terms: dict
-    terms_csv: str  # the JSON, quoted for CSV once
+    terms_csv: dict[str, str]  # per deciding level: the JSON, quoted for CSV once
     limit: Limit
     carriers: list[Place]
     channels: list[str]
@@ -292,13 +301,18 @@ class Draft:
 class Generator:
     """Draws dossiers and loads them batch by batch (see the module docstring)."""
 
-    def __init__(self, *, seed: int | None, years: float, now: dt.datetime):
-        self.rng = random.Random(seed)  # noqa: S311 — synthetic data, not secrets
+    def __init__(self, *, years: float, now: dt.datetime):
+        self.rng = random.Random()  # noqa: S311 — synthetic data, not secrets; see for_batch
+        # Held while a job runs Python (drawing, writing CSV), so that with two jobs one draws
+        # while the other's batch is in PostgreSQL instead of both waiting for the GIL.
+        self.python = threading.Lock()
         local_now = now.astimezone(TZ)
         self.t_now = local_now.date().toordinal() * DAY + _seconds(local_now.time())
         self.first_day = (local_now - dt.timedelta(days=365.25 * years)).date()
         self.last_day = local_now.date() + dt.timedelta(days=400)
-        self.offset = _utc_offset(self.first_day, self.last_day)
+        offset = _utc_offset(self.first_day, self.last_day)
+        self.clock_texts = [f" {s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}{offset}"
+                            for s in range(DAY)]  # one string per second of the day
         self.cutoff = _seconds(dt.time.fromisoformat(settings.PORTAL_SAME_DAY_CUTOFF))
         self.intake_span = settings.INTAKE_CHECK_WORKING_HOURS * 3600
         self.by_deciding = settings.DOSSIER_CODE_UNIT == "deciding"
@@ -313,6 +327,13 @@ class Generator:
             raise CommandError(NO_WORKING_TIME % {"years": years})
         self._load_catalogue()
         self.families = [name for name, weight in FAMILY_NAMES for _i in range(weight)]
+
+    def for_batch(self, seed: int | None, index: int) -> Generator:
+        """A copy sharing the reference data, with the batch's own random numbers: a seed
+        gives the same data whatever the number of jobs."""
+        worker = copy.copy(self)
+        worker.rng = random.Random(None if seed is None else f"{seed}:{index}")  # noqa: S311
+        return worker
 
     # -- reference data, read once --
 
@@ -331,7 +352,7 @@ class Generator:
         if agency.pk not in self._places:
             area = agency.name.removeprefix("Ủy ban nhân dân ")
             self._places[agency.pk] = Place(agency=agency, clock=self._clock(agency.working_hours),
-                                            area=area)
+                                            area=area, pk=agency.pk, text=str(agency.pk))
         return self._places[agency.pk]
 
     def _load_catalogue(self) -> None:
@@ -352,8 +373,8 @@ class Generator:
         channels = [c for c, _w in CHANNEL_WEIGHTS if _accepts(procedure, c)]
         weights = list(accumulate(w for c, w in CHANNEL_WEIGHTS if c in channels))
         return Kind(
-            procedure=procedure, terms=terms,
-            terms_csv=_quote(json.dumps(terms, ensure_ascii=False, separators=(",", ":"))),
+            procedure=procedure, text=str(procedure.pk), terms=terms,
+            terms_csv=_terms_csv(terms),
             limit=Limit(procedure.time_unit, procedure.processing_time,
                         procedure.same_day_cutoff and procedure.time_unit == TimeUnit.WORKING_DAYS
                         and procedure.processing_time <= 1),
@@ -384,6 +405,10 @@ class Generator:
     # -- drawing --
 
     def draw(self, size: int, w_low: int, w_high: int) -> list[Draft]:
+        with self.python:
+            return self._draw(size, w_low, w_high)
+
+    def _draw(self, size: int, w_low: int, w_high: int) -> list[Draft]:
         rng = self.rng
         kinds = rng.choices(self.kinds, cum_weights=self.kind_weights, k=size)
         drafts = []
@@ -391,7 +416,8 @@ class Generator:
             d = Draft()
             d.kind = kind
             d.deciding = kind.carriers[int(rng.random() * len(kind.carriers))]
-            d.channel = rng.choices(kind.channels, cum_weights=kind.channel_weights)[0]
+            d.channel = kind.channels[bisect(kind.channel_weights,
+                                             rng.random() * kind.channel_weights[-1])]
             w = w_low + int(rng.random() * (w_high - w_low))
             self._receiving(d, self.clock.to_t(w))
             self._owner(d)
@@ -530,7 +556,7 @@ class Generator:
         gives its numbers back."""
         received = sorted((d for d in drafts if d.received is not None),
                           key=attrgetter("received"))
-        need = Counter((d.unit.agency.pk, d.received // DAY) for d in received)
+        need = Counter((d.unit.pk, d.received // DAY) for d in received)
         rows = [(agency, self._date(ordinal), need[agency, ordinal])
                 for agency, ordinal in sorted(need)]
         taken = execute_values(cursor, COUNTER_UPSERT, rows, page_size=max(len(rows), 1),
@@ -538,7 +564,7 @@ class Generator:
         last = {(agency, day.toordinal()): value - need[agency, day.toordinal()]
                 for agency, day, value in taken}
         for d in received:
-            key = (d.unit.agency.pk, d.received // DAY)
+            key = (d.unit.pk, d.received // DAY)
             last[key] += 1
             d.code = format_code(d.unit.agency.code, self._date(key[1]), last[key])
 
@@ -558,8 +584,9 @@ class Generator:
                            "FROM generate_series(1, %s)", [len(drafts)])
             for d, (pk,) in zip(drafts, cursor.fetchall(), strict=True):
                 d.id = pk
-            dossiers = io.StringIO("".join(map(self._dossier_line, drafts)))
-            event_lines = [line for d in drafts for line in self._event_lines(d)]
+            with self.python:
+                dossiers = io.StringIO("".join(map(self._dossier_line, drafts)))
+                event_lines = [line for d in drafts for line in self._event_lines(d)]
             cursor.copy_expert(_copy_sql("hoso_dossier", DOSSIER_COLUMNS), dossiers)
             cursor.copy_expert(_copy_sql("hoso_dossierevent", EVENT_COLUMNS),
                                io.StringIO("".join(event_lines)))
@@ -572,9 +599,9 @@ class Generator:
         fee = kind.fees[d.channel in ONLINE]
         return ",".join((
             str(d.id), str(uuid.uuid4()), NULL if received is None else d.code,
-            str(kind.procedure.pk), kind.terms_csv,
+            kind.text, kind.terms_csv[d.deciding.agency.level],
             "" if received is None else self._slip(received), d.status, d.channel,
-            str(d.receiving.agency.pk), str(d.deciding.agency.pk),
+            d.receiving.text, d.deciding.text,
             OwnerType.BUSINESS if d.business else OwnerType.CITIZEN, _quote(d.name),
             IdType.TAX_CODE if d.business else IdType.CCCD, d.owner_id, d.phone, d.email,
             _quote(d.address), _quote(name), number, phone, _quote(relation), "{}", d.delivery,
@@ -592,14 +619,14 @@ class Generator:
         if d.received is not None:
             desks = d.receiving.desk_officers
             actor = str(desks[d.id % len(desks)]) if desks else NULL
-            lines.append(f"{d.id},{self._stamp(d.received)},{actor},{d.receiving.agency.pk},"
+            lines.append(f"{d.id},{self._stamp(d.received)},{actor},{d.receiving.text},"
                          f"{Action.RECEIVE},{DossierStatus.SUBMITTED},{DossierStatus.RECEIVED},,"
                          f"{EVENT_DATA_CSV}\n")
         if d.final is not None:
             action, before, after, at, actor = d.final
             place = d.receiving if action in (RETURN_RESULT, Action.SUBMIT) else d.deciding
             lines.append(f"{d.id},{self._stamp(at)},{NULL if actor is None else actor},"
-                         f"{place.agency.pk},{action},{before},{after},,{EVENT_DATA_CSV}\n")
+                         f"{place.text},{action},{before},{after},,{EVENT_DATA_CSV}\n")
         return lines
 
     def _slip(self, t: int) -> str:
@@ -612,14 +639,14 @@ class Generator:
         return day
 
     def _stamp(self, t: int | None) -> str:
+        """`t` as a timestamptz literal ("2025-03-04 09:15:00+07:00")."""
         if t is None:
             return NULL
         ordinal, second = divmod(t, DAY)
         text = self._iso.get(ordinal)
         if text is None:
             text = self._iso[ordinal] = dt.date.fromordinal(ordinal).isoformat()
-        hours, rest = divmod(second, 3600)
-        return f"{text} {hours:02d}:{rest // 60:02d}:{rest % 60:02d}{self.offset}"
+        return text + self.clock_texts[second]
 
     def moment(self, t: int) -> dt.datetime:
         ordinal, second = divmod(t, DAY)
@@ -648,6 +675,16 @@ def _utc_offset(first: dt.date, last: dt.date) -> str:
     return f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
+def _terms_csv(terms: dict) -> dict[str, str]:
+    """The snapshot as each deciding level stores it: with that level's workflow only."""
+    by_level = {}
+    for level in AgencyLevel.values:
+        mine = {k: v for k, v in terms["workflows"].items() if k == level}
+        text = json.dumps({**terms, "workflows": mine}, ensure_ascii=False, separators=(",", ":"))
+        by_level[level] = _quote(text)
+    return by_level
+
+
 def _accepts(procedure: Procedure, channel: str) -> bool:
     if channel in Channel.online_channels():
         return procedure.accepts(ProcedureChannel.ONLINE)
@@ -665,6 +702,46 @@ def _pick(rng: random.Random, ids: list[int]) -> int | None:
 
 
 
+@dataclass(frozen=True)
+class Batch:
+    """`size` receipts spread evenly over the working time [low, high)."""
+
+    index: int
+    size: int
+    low: int
+    high: int
+
+
+def plan(count: int, batch_size: int, low: int, high: int, day_length: int) -> list[Batch]:
+    """Batches of about `batch_size` over [low, high), cut at working-day boundaries when there
+    are enough days: concurrent batches then never share a (unit, day) counter row, so they
+    never wait for each other's commit."""
+    parts = -(-count // batch_size)
+    span = high - low
+    edges = [low + span * k // parts for k in range(parts + 1)]
+    if span // day_length >= parts:
+        edges = [low, *(edge - edge % day_length for edge in edges[1:-1]), high]
+    sizes = [count * (edge - low) // span for edge in edges]
+    batches = [Batch(index=k, size=sizes[k + 1] - sizes[k], low=edges[k], high=edges[k + 1])
+               for k in range(parts)]
+    return [batch for batch in batches if batch.size]
+
+
+def run_batch(generator: Generator, batch: Batch, seed: int | None) -> tuple[int, int]:
+    """Draw and load one batch; (events written, due times checked against the calendar)."""
+    worker = generator.for_batch(seed, batch.index)
+    drafts = worker.draw(batch.size, batch.low, batch.high)
+    checked = worker.check_sample(drafts) if batch.index == 0 else 0
+    return worker.load(drafts), checked
+
+
+def run_batch_in_thread(generator: Generator, batch: Batch, seed: int | None) -> tuple[int, int]:
+    try:
+        return run_batch(generator, batch, seed)
+    finally:
+        connection.close()  # this thread's own connection
+
+
 class Command(BaseCommand):
     help = ("Sinh hồ sơ mẫu ở quy mô tỉnh (nạp bằng COPY vào PostgreSQL) cho các phép đo hiệu "
             "năng; chạy lại an toàn: mã hồ sơ tiếp nối bộ đếm hiện có.")
@@ -678,29 +755,32 @@ class Command(BaseCommand):
                             help="Hạt giống ngẫu nhiên, để sinh lại cùng dữ liệu.")
         parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE,
                             help="Số hồ sơ mỗi lần COPY (mặc định %(default)s).")
+        parser.add_argument("--jobs", type=int, default=DEFAULT_JOBS,
+                            help="Số luồng nạp song song, mỗi luồng một kết nối "
+                                 "(mặc định %(default)s; 1 = trong kết nối hiện tại).")
 
     def handle(self, *args, count: int, years: float, seed: int | None, batch_size: int,
-               **options):
+               jobs: int, **options):
         if connection.vendor != "postgresql":
             raise CommandError(NEEDS_POSTGRES % {"vendor": connection.vendor})
-        if count < 1 or years <= 0 or batch_size < 1:
+        if min(count, batch_size, jobs) < 1 or years <= 0:
             raise CommandError(BAD_ARGUMENT)
         verbose = options.get("verbosity", 1) >= 1
         started = time.perf_counter()
-        generator = Generator(seed=seed, years=years, now=timezone.now())
-        span, done, events = generator.w_now - generator.w_start, 0, 0
-        while done < count:
-            size = min(batch_size, count - done)
-            low = generator.w_start + span * done // count
-            high = generator.w_start + span * (done + size) // count
-            drafts = generator.draw(size, low, max(high, low + 1))
-            if done == 0:
-                checked = generator.check_sample(drafts)
-            events += generator.load(drafts)
-            done += size
-            if verbose:
-                rate = done / (time.perf_counter() - started)
-                self.stdout.write(f"  {done}/{count} hồ sơ ({rate:.0f} hồ sơ/giây)")
+        generator = Generator(years=years, now=timezone.now())
+        batches = plan(count, batch_size, generator.w_start, generator.w_now,
+                       generator.clock.day_length)
+        done = events = checked = 0
+        with ThreadPoolExecutor(max_workers=min(jobs, len(batches))) as pool:
+            if jobs == 1:
+                results = (run_batch(generator, batch, seed) for batch in batches)
+            else:
+                results = pool.map(run_batch_in_thread, repeat(generator), batches, repeat(seed))
+            for batch, (written, sampled) in zip(batches, results, strict=True):
+                done, events, checked = done + batch.size, events + written, checked + sampled
+                if verbose:
+                    rate = done / (time.perf_counter() - started)
+                    self.stdout.write(f"  {done}/{count} hồ sơ ({rate:.0f} hồ sơ/giây)")
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE hoso_dossier, hoso_dossierevent, hoso_dossiercounter")
         elapsed = time.perf_counter() - started
