@@ -94,13 +94,6 @@ def receipt_qr_text(dossier) -> str:
     return "\n".join(lines)
 
 
-def receipt_qr_svg(dossier) -> str:
-    """The QR as an inline <svg> element (no XML declaration), 1 unit per module; the template
-    sizes it. segno writes only path data, so the markup carries no user text."""
-    qr = segno.make(receipt_qr_text(dossier), error="m", micro=False)
-    return qr.svg_inline(scale=1, border=2, omitsize=True)
-
-
 def receipt_qr_png(dossier) -> str:
     """The QR as a PNG data URI: WeasyPrint places one image far faster than it draws the
     vector path of every module. The mask is fixed (segno's default search tries all eight,

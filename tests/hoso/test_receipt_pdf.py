@@ -147,11 +147,11 @@ def test_owner_differing_from_submitter_is_printed(make_dossier):
     assert "Qua dịch vụ bưu chính, địa chỉ: Số 1 đường Hoàng Văn Thụ" in text
 
 
-def test_qr_payload_and_svg(make_dossier):
+def test_qr_payload_and_image(make_dossier):
     dossier = make_dossier()
 
     payload = pdf.receipt_qr_text(dossier)
-    svg = pdf.receipt_qr_svg(dossier)
+    png = pdf.receipt_qr_png(dossier)
 
     lines = payload.splitlines()
     assert lines[0] == "Giấy tiếp nhận hồ sơ và hẹn trả kết quả"  # the document name
@@ -160,11 +160,8 @@ def test_qr_payload_and_svg(make_dossier):
         assert part in lines, part
     assert lines[-1].startswith("http")
     assert lines[-1].endswith(f"/{CODE}/")
-    assert svg.startswith("<svg")
-    assert svg.rstrip().endswith("</svg>")
-    assert "<path" in svg
-    assert "<?xml" not in svg
-    assert svg in pdf.receipt_html(dossier)  # printed on the slip
+    assert png.startswith("data:image/png;base64,")
+    assert f'<img src="{png}"' in pdf.receipt_html(dossier)  # printed on the slip, top-left
 
 
 def test_user_text_is_escaped(make_dossier):
@@ -174,7 +171,8 @@ def test_user_text_is_escaped(make_dossier):
     html = pdf.receipt_html(dossier)
 
     assert "<script>" not in html
-    assert "<img" not in html
+    assert html.count("<img") == 1  # only the QR
+    assert 'onerror="y"' not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert pdf.render_receipt(dossier).startswith(b"%PDF")
 
