@@ -34,6 +34,10 @@ portal_patterns = [
 ]
 if settings.BENCH_ENDPOINTS:
     portal_patterns.append(path("bench/bare/", views.bare, name="bench_bare"))
+    from bench.baseline_api import DrfCreate
+
+    portal_patterns.append(path("bench/drf-create/", DrfCreate.as_view(),
+                                name="bench_drf_create"))
 
 urlpatterns = [
     path("", include((portal_patterns, "portal"))),

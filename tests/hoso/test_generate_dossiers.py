@@ -1,0 +1,160 @@
+"""generate_dossiers: dossiers COPY-loaded at scale whose codes, counters, statuses and deadlines
+agree with what the real services do (run twice, then a real receipt)."""
+
+import datetime as dt
+from collections import Counter, defaultdict
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+
+from hoso import selectors
+from hoso.choices import Channel, DossierStatus
+from hoso.codes import format_code
+from hoso.models import Dossier, DossierCounter, DossierEvent
+from hoso.services import intake
+from portal import demo
+from portal.calendar import TZ
+from portal.choices import AgencyKind, AgencyLevel
+from portal.models import Agency, User
+from tthc import demo as tthc_demo
+from tthc.models import Procedure
+
+NOW = dt.datetime(2026, 3, 18, 15, 0, tzinfo=TZ)  # a Wednesday afternoon
+RUN = {"count": 2000, "years": 0.05, "batch_size": 700}  # ~13 working days, 3 batches
+
+
+def _unit(dossier: Dossier) -> Agency:
+    return (dossier.deciding_agency if settings.DOSSIER_CODE_UNIT == "deciding"
+            else dossier.receiving_agency)
+
+
+def _numbers_by_unit_and_day() -> dict[tuple[int, dt.date], list[int]]:
+    numbers = defaultdict(list)
+    for dossier in Dossier.objects.exclude(code=None).select_related(
+            "receiving_agency", "deciding_agency"):
+        unit, day = _unit(dossier), dossier.received_at.astimezone(TZ).date()
+        prefix = format_code(unit.code, day, 0)[:-4]
+        assert dossier.code.startswith(prefix), dossier.code
+        numbers[unit.pk, day].append(int(dossier.code[len(prefix):]))
+    return numbers
+
+
+def _real_receipt(day: dt.date) -> tuple[Dossier, int]:
+    """A desk receipt today at the commune with the most generated receipts today."""
+    communes = Agency.objects.filter(level=AgencyLevel.COMMUNE,
+                                     kind=AgencyKind.PEOPLES_COMMITTEE)
+    busiest = (DossierCounter.objects.filter(day=day, agency__in=communes)
+               .order_by("-value", "agency__code").select_related("agency").first())
+    procedure = Procedure.objects.get(national_code="1.004194")  # đăng ký tạm trú, no e-form
+    required = procedure.documents.filter(required=True)
+    dossier = intake.intake_at_desk(
+        officer=User.objects.get(username="quantri"),
+        request=intake.IntakeRequest(
+            procedure=procedure, receiving_agency=busiest.agency, deciding_agency=busiest.agency,
+            applicant=intake.Applicant(owner_name="Nguyễn Văn Bình",
+                                       owner_id_number="019090001234"),
+            papers=[intake.PaperIn(position=d.position, originals=1) for d in required]))
+    return dossier, busiest.value
+
+
+@pytest.mark.django_db(transaction=True)  # the loading threads use their own connections
+def test_generated_dossiers_are_consistent_and_real_receipts_continue_their_numbers():
+    assert connection.vendor == "postgresql"
+    with time_machine.travel(NOW, tick=False):
+        demo.seed_demo()
+        tthc_demo.seed_catalogue()
+        call_command("generate_dossiers", seed=7, verbosity=0, **RUN)
+        call_command("generate_dossiers", seed=7, verbosity=0, **RUN)  # same data, new numbers
+
+        assert Dossier.objects.count() == 2 * RUN["count"]
+        codes = list(Dossier.objects.exclude(code=None).values_list("code", flat=True))
+        assert len(codes) == len(set(codes))
+        numbers = _numbers_by_unit_and_day()
+        counters = {(c.agency_id, c.day): c.value for c in DossierCounter.objects.all()}
+        assert counters == {key: len(found) for key, found in numbers.items()}
+        for found in numbers.values():
+            assert sorted(found) == list(range(1, len(found) + 1))
+
+        dossier, n = _real_receipt(NOW.date())
+        assert n >= 1
+        assert dossier.code == format_code(dossier.receiving_agency.code, NOW.date(), n + 1)
+
+        _check_statuses_and_times()
+        _check_events()
+        _check_due_times_against_the_calendar()
+        _check_inbox()
+
+
+def _check_statuses_and_times() -> None:
+    dossiers = list(Dossier.objects.filter(created_by=None).select_related("procedure"))
+    statuses = Counter(d.status for d in dossiers)
+    assert statuses[DossierStatus.RETURNED] > 0
+    assert statuses[DossierStatus.IN_PROGRESS] > 0
+    assert {d.channel for d in dossiers} == set(Channel.values)
+    open_states = DossierStatus.open_states()
+    for d in dossiers:
+        assert d.created_at <= NOW
+        online = d.channel in Channel.online_channels()
+        assert (d.submitted_at is not None, d.intake_due_at is not None) == (online, online)
+        if online:
+            assert d.intake_due_at > d.submitted_at
+        if d.status == DossierStatus.SUBMITTED:
+            assert (d.code, d.received_at, d.due_at) == (None, None, None)
+            continue
+        assert d.code
+        assert d.received_at <= NOW
+        assert d.due_at > d.received_at
+        assert d.slip_version == intake.slip_version_on(d.received_at.astimezone(TZ).date())
+        assert d.terms["procedure"]["national_code"] == d.procedure.national_code
+        if d.status == DossierStatus.RETURNED:
+            assert d.received_at <= d.finished_at <= d.returned_at <= NOW
+        if d.status in open_states:
+            assert (d.finished_at, d.returned_at) == (None, None)
+    overdue = [d for d in dossiers if d.status in open_states and d.due_at < NOW]
+    assert overdue
+
+
+def _check_events() -> None:
+    per_dossier = Counter(DossierEvent.objects.values_list("dossier_id", flat=True))
+    assert set(per_dossier) == set(Dossier.objects.values_list("pk", flat=True))
+    assert set(per_dossier.values()) <= {1, 2}
+    receipts = DossierEvent.objects.filter(action="receive")
+    assert receipts.count() == Dossier.objects.exclude(code=None).count()
+    assert not receipts.exclude(status_before="submitted", status_after="received").exists()
+
+
+def _check_due_times_against_the_calendar() -> None:
+    sample = (Dossier.objects.exclude(code=None).select_related("procedure", "deciding_agency")
+              .order_by("pk")[::10])
+    for d in sample:
+        assert d.due_at == intake.due_time(d.procedure, d.terms, d.received_at,
+                                           d.deciding_agency), d.code
+
+
+def _check_inbox() -> None:
+    officer = User.objects.get(username="xa.motcua")
+    page = selectors.inbox_page(officer, "da-tiep-nhan")
+    assert page.rows
+    agency = Agency.objects.get(code="000.01.41.H55")
+    assert all(agency.pk in (d.receiving_agency_id, d.deciding_agency_id) for d in page.rows)
+    for queue in selectors.QUEUES:
+        selectors.inbox_page(officer, queue)
+    counts = selectors.queue_counts(officer)
+    assert counts["da-tiep-nhan"] != "0"
+
+
+@pytest.mark.django_db
+def test_it_asks_for_the_demo_province_first():
+    with pytest.raises(CommandError, match="seed_demo"):
+        call_command("generate_dossiers", count=10, verbosity=0)
+
+
+@pytest.mark.django_db
+def test_it_refuses_politely_on_sqlite(monkeypatch):
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    with pytest.raises(CommandError, match="chỉ chạy trên PostgreSQL"):
+        call_command("generate_dossiers", count=10, verbosity=0)
