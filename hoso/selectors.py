@@ -6,13 +6,13 @@ import datetime as dt
 import hmac
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hoso.choices import DossierStatus
-from hoso.models import Dossier
+from hoso.models import Dossier, DossierEvent
 from portal.calendar import get_calendar
 from portal.choices import TimeUnit
 from portal.permissions import agencies_with_perm
@@ -111,7 +111,8 @@ def queue_queryset(user, queue: str, flt: InboxFilter | None = None,
         qs = Dossier.objects.visible_to(user).filter(status__in=open_states)
         order = "due_at"
         if queue == "cua-toi":
-            qs = qs.filter(events__actor=user).distinct()
+            qs = qs.filter(Exists(DossierEvent.objects.filter(dossier=OuterRef("pk"),
+                                                              actor=user)))
         elif queue == "sap-den-han":
             soon = get_calendar().add(now, 1, TimeUnit.WORKING_DAYS)
             qs = qs.filter(due_at__gte=now, due_at__lte=soon)

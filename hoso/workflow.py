@@ -113,19 +113,24 @@ def allowed_actions(dossier: Dossier, actor: User | None) -> list[str]:
 
 def apply_transition(*, dossier_id: int, action: str, actor: User | None,
                      agency: Agency | None = None, note: str = "", data: dict | None = None,
-                     changes: dict | None = None, payload: dict | None = None) -> Dossier:
-    """Lock the dossier, check the action, set the new status (and `changes`), and record
-    the event — all in the caller's transaction (opened here if there is none)."""
+                     changes: dict | None = None, payload: dict | None = None,
+                     compute: Callable[[Dossier], dict] | None = None) -> Dossier:
+    """Lock the dossier, check the action, set the new status (and `changes`, plus what
+    `compute` returns — it runs only once the action is allowed, under the lock, e.g. to take
+    the dossier code), and record the event, all in the caller's transaction."""
     with transaction.atomic():
         dossier = (Dossier.objects.select_for_update(of=("self",))
-                   .select_related("procedure", "receiving_agency").get(pk=dossier_id))
+                   .select_related("procedure", "receiving_agency", "deciding_agency")
+                   .get(pk=dossier_id))
         transition = check(dossier, action, actor, payload)
         before = dossier.status
+        changes = {**(changes or {}), **(compute(dossier) if compute else {})}
         dossier.status = transition.target
-        for name, value in (changes or {}).items():
+        for name, value in changes.items():
             setattr(dossier, name, value)
-        dossier.save(update_fields=["status", "updated_at", *(changes or {})])
+        dossier.save(update_fields=["status", "updated_at", *changes])
         DossierEvent.objects.create(
-            dossier=dossier, actor=actor, agency=agency, action=action, status_before=before,
+            dossier=dossier, actor=actor, agency=agency or dossier.receiving_agency,
+            action=action, status_before=before,
             status_after=transition.target, note=note, data=data or {})
         return dossier

@@ -68,9 +68,24 @@ def agencies_with_perm(user, perm: str) -> QuerySet[Agency]:
     return Agency.objects.filter(Exists(ancestors))
 
 
+def agency_ids_with_perm(user, perm: str) -> frozenset[int]:
+    """The ids of `agencies_with_perm`, computed once per user object (a request's user, a
+    task's officer) and forgotten when a role is granted or revoked (forget_permissions)."""
+    if user is None or not user.is_authenticated:
+        return frozenset()
+    cache = user.__dict__.setdefault("_agency_ids", {})
+    if perm not in cache:
+        cache[perm] = frozenset(agencies_with_perm(user, perm).values_list("pk", flat=True))
+    return cache[perm]
+
+
+def forget_permissions(user) -> None:
+    user.__dict__.pop("_agency_ids", None)
+
+
 def has_agency_perm(user, perm: str, agency: Agency) -> bool:
     """May the user exercise `perm` in this agency (granted on it or on an ancestor)?"""
-    return agencies_with_perm(user, perm).filter(pk=agency.pk).exists()
+    return agency.pk in agency_ids_with_perm(user, perm)
 
 
 def restrict(queryset: QuerySet, user, perm: str, *, agency_field: str = "agency") -> QuerySet:

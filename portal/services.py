@@ -15,7 +15,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from portal.choices import OFFICER_ROLES, HeartbeatSource, Role
 from portal.errors import InvalidInput, NotFoundError
 from portal.models import Agency, AgencyMembership, Heartbeat, User
-from portal.permissions import ROLE_PERMISSIONS
+from portal.permissions import ROLE_PERMISSIONS, forget_permissions
 
 AGENCY_NOT_FOUND = "Không tìm thấy cơ quan, đơn vị có mã định danh “%(code)s”."
 NOT_AN_OFFICER_ROLE = "Vai trò “%(role)s” không phải vai trò của cán bộ."
@@ -94,6 +94,7 @@ def grant_role(*, user: User, agency: Agency, role: str) -> AgencyMembership:
         user.is_staff = True
         user.save(update_fields=["is_staff"])
     user.__dict__.pop("_roles", None)
+    forget_permissions(user)
     return membership
 
 
@@ -110,6 +111,7 @@ def revoke_role(*, user: User, agency: Agency, role: str) -> None:
     if not AgencyMembership.objects.filter(user=user, role=role).exists():
         user.groups.remove(*Group.objects.filter(name=role))
     user.__dict__.pop("_roles", None)
+    forget_permissions(user)
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F
 from django.forms.models import BaseInlineFormSet
 
 from tthc import services
@@ -97,6 +98,11 @@ class ProcedureAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
+def bump_version(procedure_id: int) -> None:
+    """An amendment made outside the procedure form still gives dossiers a new version."""
+    Procedure.objects.filter(pk=procedure_id).update(version=F("version") + 1)
+
+
 @admin.register(FeeItem)
 class FeeItemAdmin(admin.ModelAdmin):
     """A fee's exemption groups (reached from the procedure's fee list)."""
@@ -105,6 +111,10 @@ class FeeItemAdmin(admin.ModelAdmin):
     search_fields = ["name", "procedure__national_code"]
     inlines = [type("ExemptionInline", (admin.TabularInline,),
                     {"model": FeeExemption, "extra": 0})]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        bump_version(form.instance.procedure_id)
 
 
 class StepFormSet(BaseInlineFormSet):
@@ -138,3 +148,7 @@ class WorkflowAdmin(admin.ModelAdmin):
     list_filter = ["level"]
     search_fields = ["procedure__national_code", "procedure__name"]
     autocomplete_fields = ["procedure"]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        bump_version(form.instance.procedure_id)

@@ -10,11 +10,25 @@ from django.utils import timezone
 SNAPSHOT_FORMAT = 1
 
 
+CACHE_TIMEOUT = 3600
+
+
 def procedure_terms(procedure) -> dict:
-    """Everything a dossier's deadlines, fees, checks and receipt depend on, as plain JSON."""
+    """Everything a dossier's deadlines, fees, checks and receipt depend on, as plain JSON.
+    Cached per procedure version (every amendment bumps the version), fresh `taken_at`."""
+    from django.core.cache import cache
+
+    key = f"tthc:terms:{procedure.pk}:{procedure.version}"
+    terms = cache.get(key)
+    if terms is None:
+        terms = _build_terms(procedure)
+        cache.set(key, terms, CACHE_TIMEOUT)
+    return {**copy.deepcopy(terms), "taken_at": timezone.now().isoformat()}
+
+
+def _build_terms(procedure) -> dict:
     return {
         "format": SNAPSHOT_FORMAT,
-        "taken_at": timezone.now().isoformat(),
         "procedure": {
             "national_code": procedure.national_code,
             "name": procedure.name,

@@ -367,28 +367,27 @@ def due_time(procedure: Procedure, terms: dict, received_at: dt.datetime, decidi
 
 
 def receive(*, dossier_id: int, officer: User) -> Dossier:
-    """Receive a dossier: code, terms snapshot, clock start and due time, slip version."""
-    with transaction.atomic():
-        dossier = Dossier.objects.select_related("procedure", "receiving_agency",
-                                                 "deciding_agency").get(pk=dossier_id)
+    """Receive a dossier: code, terms snapshot, clock start and due time, slip version. The
+    code is taken only once the action is allowed, so a refused receipt uses no number."""
+
+    def receipt_terms(dossier: Dossier) -> dict:
         now = timezone.now()
         terms = dossier.procedure.terms_snapshot()
         calendar = get_calendar(dossier.deciding_agency)
-        changes = {
+        return {
             "received_at": now,
             "terms": terms,
             "clock_start_at": calendar.next_working_moment(now),
             "due_at": due_time(dossier.procedure, terms, now, dossier.deciding_agency),
             "slip_version": slip_version_on(timezone.localdate(now)),
+            "code": codes.new_code(receiving=dossier.receiving_agency,
+                                   deciding=dossier.deciding_agency,
+                                   day=timezone.localdate(now)),
         }
-        from hoso.workflow import check
 
-        check(dossier, Action.RECEIVE, officer)  # refuse before taking a number
-        changes["code"] = codes.new_code(receiving=dossier.receiving_agency,
-                                         deciding=dossier.deciding_agency,
-                                         day=timezone.localdate(now))
-        dossier = apply_transition(dossier_id=dossier.pk, action=Action.RECEIVE, actor=officer,
-                                   agency=dossier.receiving_agency, changes=changes)
+    with transaction.atomic():
+        dossier = apply_transition(dossier_id=dossier_id, action=Action.RECEIVE, actor=officer,
+                                   compute=receipt_terms)
         _notify(dossier, "dossier_received")
         return dossier
 

@@ -74,9 +74,14 @@ def test_admin_refuses_workflow_steps_that_do_not_add_up(admin_client, birth):
     assert "Tổng thời gian các bước (0,75 ngày làm việc) phải bằng thời hạn giải quyết" in (
         response.content.decode())
     assert workflow.steps.count() == 0
+    snapshot_before = birth.terms_snapshot()
     response = admin_client.post(url, steps_form(workflow, ["0,5", "0,5"]))
     assert response.status_code == 302
     assert workflow.steps.count() == 2
+    birth.refresh_from_db()
+    assert birth.version == 2  # dossiers received from now on get the new workflow
+    assert len(birth.terms_snapshot()["workflows"]["commune"]) == 2
+    assert len(snapshot_before["workflows"]["commune"]) == 0
 
 
 def test_admin_amendment_bumps_the_version_and_reports_errors_in_vietnamese(admin_client,
