@@ -200,7 +200,11 @@ def build_calendar(
                         extra_working_days=frozenset(working))
 
 
-_CACHE_KEY = "portal:calendar-days:v1"
+def _cache_key() -> str:
+    """Per database, so portals (or parallel test databases) sharing one Redis never mix."""
+    from django.db import connection
+
+    return f"portal:calendar-days:v1:{connection.settings_dict['NAME']}"
 
 
 def get_calendar(agency=None) -> WorkCalendar:
@@ -211,10 +215,10 @@ def get_calendar(agency=None) -> WorkCalendar:
 
     from portal.models import CalendarDay
 
-    days = cache.get(_CACHE_KEY)
+    days = cache.get(_cache_key())
     if days is None:
         days = list(CalendarDay.objects.values_list("date", "kind"))
-        cache.set(_CACHE_KEY, days, timeout=3600)
+        cache.set(_cache_key(), days, timeout=3600)
     hours = (agency.working_hours if agency is not None else "") or settings.PORTAL_WORKING_HOURS
     return build_calendar(hours, days)
 
@@ -222,7 +226,7 @@ def get_calendar(agency=None) -> WorkCalendar:
 def clear_calendar_cache() -> None:
     from django.core.cache import cache
 
-    cache.delete(_CACHE_KEY)
+    cache.delete(_cache_key())
 
 
 def add_working_time(

@@ -10,8 +10,7 @@ os.environ.setdefault("HTTPS", "0")
 os.environ.setdefault("PORTAL_DEMO", "1")
 os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="cmc-test-"))
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
-_worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-os.environ.setdefault("CACHE_KEY_PREFIX", f"cmc-test-{_worker}")
+os.environ.setdefault("CACHE_KEY_PREFIX", "cmc-test")
 if not os.environ.get("TEST_SQLITE"):
     os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cong_mot_cua")
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/1")
@@ -25,4 +24,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+CACHES["default"]["KEY_FUNCTION"] = "tests.cache.make_key"  # noqa: F405 — one space per worker
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405

@@ -17,8 +17,9 @@ def procedure_terms(procedure) -> dict:
     """Everything a dossier's deadlines, fees, checks and receipt depend on, as plain JSON.
     Cached per procedure version (every amendment bumps the version), fresh `taken_at`."""
     from django.core.cache import cache
+    from django.db import connection
 
-    key = f"tthc:terms:{procedure.pk}:{procedure.version}"
+    key = f"tthc:terms:{connection.settings_dict['NAME']}:{procedure.pk}:{procedure.version}"
     terms = cache.get(key)
     if terms is None:
         terms = _build_terms(procedure)
