@@ -10,19 +10,24 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import F
+from django.db import connection
 
 from hoso.models import DossierCounter
 from portal.models import Agency
 
+NEXT_NUMBER_SQL = (
+    f"INSERT INTO {DossierCounter._meta.db_table} (agency_id, day, value) VALUES (%s, %s, 1) "  # noqa: S608 — table name from the model, values are parameters
+    "ON CONFLICT (agency_id, day) DO UPDATE SET value = "
+    f"{DossierCounter._meta.db_table}.value + 1 RETURNING value"
+)
+
 
 def next_number(agency: Agency, day: dt.date) -> int:
-    """Take the next number of `agency` on `day` (call inside the receipt's transaction)."""
-    DossierCounter.objects.bulk_create([DossierCounter(agency=agency, day=day, value=0)],
-                                       ignore_conflicts=True)
-    counter = DossierCounter.objects.filter(agency=agency, day=day)
-    counter.update(value=F("value") + 1)  # row lock held until commit
-    return counter.values_list("value", flat=True).get()
+    """Take the next number of `agency` on `day` (call inside the receipt's transaction): one
+    upsert that creates the day's row or increments it, locking it until commit."""
+    with connection.cursor() as cursor:
+        cursor.execute(NEXT_NUMBER_SQL, [agency.pk, day])
+        return cursor.fetchone()[0]
 
 
 def format_code(unit_code: str, day: dt.date, number: int) -> str:

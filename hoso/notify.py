@@ -33,4 +33,12 @@ def notify_applicant(dossier: Dossier, code: str) -> None:
     notify(code=code, context=context, email=dossier.owner_email or None,
            phone=dossier.owner_phone or dossier.submitter_phone or None,
            object_ref=f"dossier:{dossier.pk}",
-           event_key=f"dossier:{dossier.pk}:{code}:{dossier.events.count()}")
+           event_key=f"dossier:{dossier.pk}:{code}:{_event_id(dossier)}")
+
+
+def _event_id(dossier: Dossier) -> int:
+    """The event this message is about: the transition just applied, else the latest."""
+    event = getattr(dossier, "last_event", None)
+    if event is not None:
+        return event.pk
+    return dossier.events.order_by("-pk").values_list("pk", flat=True).first() or 0

@@ -129,7 +129,7 @@ def apply_transition(*, dossier_id: int, action: str, actor: User | None,
         for name, value in changes.items():
             setattr(dossier, name, value)
         dossier.save(update_fields=["status", "updated_at", *changes])
-        DossierEvent.objects.create(
+        dossier.last_event = DossierEvent.objects.create(
             dossier=dossier, actor=actor, agency=agency or dossier.receiving_agency,
             action=action, status_before=before,
             status_after=transition.target, note=note, data=data or {})

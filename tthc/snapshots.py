@@ -15,11 +15,14 @@ CACHE_TIMEOUT = 3600
 
 def procedure_terms(procedure) -> dict:
     """Everything a dossier's deadlines, fees, checks and receipt depend on, as plain JSON.
-    Cached per procedure version (every amendment bumps the version), fresh `taken_at`."""
+    Cached per procedure version and last save (every amendment bumps the version; the save
+    time tells apart a database recreated with the same ids), with a fresh `taken_at`."""
     from django.core.cache import cache
     from django.db import connection
 
-    key = f"tthc:terms:{connection.settings_dict['NAME']}:{procedure.pk}:{procedure.version}"
+    stamp = procedure.updated_at.timestamp() if procedure.updated_at else 0
+    key = (f"tthc:terms:{connection.settings_dict['NAME']}:{procedure.pk}:{procedure.version}:"
+           f"{stamp}")
     terms = cache.get(key)
     if terms is None:
         terms = _build_terms(procedure)

@@ -142,37 +142,50 @@ def fee_preview(procedure: Procedure, channel: str) -> int | None:
 
 
 def _store_papers(dossier: Dossier, papers: list[PaperIn], actor: User | None,
-                  stored: list[str]) -> None:
+                  stored: list[str], *, new: bool = False) -> None:
+    """Record the papers handed in (and store their files). A new dossier's rows are inserted
+    in one statement; a draft's existing rows are updated."""
     required = {d["position"]: d for d in _documents_of(dossier.procedure)}
+    existing = {} if new else {d.position: d for d in dossier.documents.all()}
+    to_insert = []
     for paper in papers:
         spec = required.get(paper.position)
         if spec is None:
             raise InvalidInput("unknown_document", _("Thành phần hồ sơ không có trong thủ tục."))
-        doc = DossierDocument.objects.filter(dossier=dossier, position=paper.position).first()
-        doc = doc or DossierDocument(dossier=dossier, position=paper.position)
+        doc = existing.get(paper.position) or DossierDocument(dossier=dossier,
+                                                               position=paper.position)
         doc.name, doc.doc_type_code = spec["name"], spec["doc_type_code"]
         doc.originals_received, doc.copies_received = paper.originals, paper.copies
         doc.source = paper.source
         if paper.file is not None:
-            checked = check_upload(paper.file)
-            old_name = doc.file.name if doc.file else ""
-            name = private_storage.save(
-                f"dossiers/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{checked.extension}",
-                paper.file)
-            stored.append(name)
-            doc.file.name = name
-            doc.original_filename = (paper.file.name or "")[:255]
-            doc.content_type, doc.size, doc.sha256 = (checked.content_type, checked.size,
-                                                      checked.sha256)
-            doc.digitised = True
-            doc.uploaded_by = actor
-            if old_name:
-                transaction.on_commit(lambda n=old_name: private_storage.delete(n))
-        doc.save()
-    total = sum(DossierDocument.objects.filter(dossier=dossier).values_list("size", flat=True))
-    if total > settings.UPLOAD_MAX_DOSSIER_BYTES:
-        raise InvalidInput("dossier_too_big", _("Tổng dung lượng các tệp vượt quá %(mb)s MB.")
-                           % {"mb": settings.UPLOAD_MAX_DOSSIER_BYTES // (1024 * 1024)})
+            _attach_file(doc, paper, actor, stored)
+        if doc.pk:
+            doc.save()
+        else:
+            to_insert.append(doc)
+    DossierDocument.objects.bulk_create(to_insert)
+    if any(paper.file is not None for paper in papers):
+        total = sum(DossierDocument.objects.filter(dossier=dossier).values_list("size",
+                                                                              flat=True))
+        if total > settings.UPLOAD_MAX_DOSSIER_BYTES:
+            raise InvalidInput("dossier_too_big", _("Tổng dung lượng các tệp vượt quá %(mb)s MB.")
+                               % {"mb": settings.UPLOAD_MAX_DOSSIER_BYTES // (1024 * 1024)})
+
+
+def _attach_file(doc: DossierDocument, paper: PaperIn, actor: User | None,
+                 stored: list[str]) -> None:
+    checked = check_upload(paper.file)
+    old_name = doc.file.name if doc.file else ""
+    name = private_storage.save(
+        f"dossiers/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{checked.extension}", paper.file)
+    stored.append(name)
+    doc.file.name = name
+    doc.original_filename = (paper.file.name or "")[:255]
+    doc.content_type, doc.size, doc.sha256 = checked.content_type, checked.size, checked.sha256
+    doc.digitised = True
+    doc.uploaded_by = actor
+    if old_name:
+        transaction.on_commit(lambda n=old_name: private_storage.delete(n))
 
 
 def _documents_of(procedure: Procedure) -> list[dict]:
@@ -337,7 +350,7 @@ def intake_at_desk(*, officer: User, request: IntakeRequest, channel: str = Chan
         for paper in request.papers:
             if paper.file is not None:
                 paper.source = DocumentSource.DESK_SCAN
-        _store_papers(dossier, request.papers, officer, stored)
+        _store_papers(dossier, request.papers, officer, stored, new=True)
         missing = _missing_papers(dossier, need_files=False)
         if missing:
             raise InvalidInput("incomplete_dossier", _("Còn thiếu giấy tờ: %(names)s.")

@@ -90,3 +90,17 @@ def online_submit(citizen, procedure, agency, key="", **kwargs):
     draft = intake.save_draft(account=citizen, request=intake_request(
         procedure, agency, papers=papers, **kwargs))
     return intake.submit_online(dossier_id=draft.pk, account=citizen, idempotency_key=key)
+
+
+@pytest.fixture(autouse=True)
+def _private_files_per_test(settings, tmp_path):
+    """Each test stores uploads in its own folder, so "no orphan file" checks see only theirs
+    (parallel workers share the settings' VAR_DIR)."""
+    from django.utils.functional import empty
+
+    from hoso.models import private_storage
+
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    private_storage._wrapped = empty
+    yield
+    private_storage._wrapped = empty

@@ -243,14 +243,12 @@ def test_submit_refuses_an_incomplete_draft(province, birth_procedure, citizen):
 def test_a_db_error_mid_way_leaves_no_dossier_and_no_file(province, birth_procedure, citizen,
                                                           monkeypatch):
     before = stored_files()
-    original = DossierDocument.save
 
-    def fail_on_second(self, *args, **kwargs):
-        if self.position == 2:
-            raise RuntimeError("database went away")
-        return original(self, *args, **kwargs)
+    def database_went_away(*args, **kwargs):
+        raise RuntimeError("database went away")
 
-    monkeypatch.setattr(DossierDocument, "save", fail_on_second)
+    # the files are stored first, then the rows are inserted: the insert fails
+    monkeypatch.setattr(DossierDocument.objects, "bulk_create", database_went_away)
     with pytest.raises(RuntimeError):
         online_submit(citizen, birth_procedure, province.commune_a1)
     assert not Dossier.objects.exists()
