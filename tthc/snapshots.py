@@ -10,24 +10,9 @@ from django.utils import timezone
 SNAPSHOT_FORMAT = 1
 
 
-CACHE_TIMEOUT = 3600
-
-
 def procedure_terms(procedure) -> dict:
-    """Everything a dossier's deadlines, fees, checks and receipt depend on, as plain JSON.
-    Cached per procedure version and last save (every amendment bumps the version; the save
-    time tells apart a database recreated with the same ids), with a fresh `taken_at`."""
-    from django.core.cache import cache
-    from django.db import connection
-
-    stamp = procedure.updated_at.timestamp() if procedure.updated_at else 0
-    key = (f"tthc:terms:{connection.settings_dict['NAME']}:{procedure.pk}:{procedure.version}:"
-           f"{stamp}")
-    terms = cache.get(key)
-    if terms is None:
-        terms = _build_terms(procedure)
-        cache.set(key, terms, CACHE_TIMEOUT)
-    return {**copy.deepcopy(terms), "taken_at": timezone.now().isoformat()}
+    """Everything a dossier's deadlines, fees, checks and receipt depend on, as plain JSON."""
+    return {**_build_terms(procedure), "taken_at": timezone.now().isoformat()}
 
 
 def _build_terms(procedure) -> dict:
