@@ -12,6 +12,7 @@ and point `SMS_BACKEND` at it.
 
 from __future__ import annotations
 
+import abc
 import json
 import logging
 import re
@@ -74,15 +75,16 @@ def normalize_phone(phone: str) -> str:
     raise SmsError(_(PHONE_INVALID) % {"phone": phone}, permanent=True)
 
 
-class SmsBackend:
+class SmsBackend(abc.ABC):
     """Base class of SMS backends. Callers use `send`; backends implement `deliver`."""
 
     def send(self, phone: str, text: str) -> str:
         """Send `text` to `phone`; return the provider's message id or "" (raises SmsError)."""
         return self.deliver(normalize_phone(phone), text)
 
+    @abc.abstractmethod
     def deliver(self, phone: str, text: str) -> str:
-        raise NotImplementedError
+        """Hand the message to the provider (`phone` is already in +84 form)."""
 
 
 class ConsoleSmsBackend(SmsBackend):
