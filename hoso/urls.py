@@ -11,6 +11,7 @@ urlpatterns = [
     path("ho-so-cua-toi/<int:dossier_id>/nop/", views.review, name="review"),
     path("ho-so/<int:dossier_id>/giay-tiep-nhan.pdf", views.receipt, name="receipt"),
     path("ho-so/giay-to/<int:document_id>/", views.document_file, name="document_file"),
+    path("ho-so/<int:dossier_id>/<slug:kind>.pdf", views.intake_notice, name="intake_notice"),
     path("tra-cuu-ho-so/", views.track, name="track"),
     path("tra-cuu-ho-so/<str:code>/", views.track, name="track_code"),
     path("mot-cua/tiep-nhan/", views.desk_intake_start, name="desk_intake_start"),

@@ -181,6 +181,24 @@ def receipt(request: HttpRequest, dossier_id: int) -> HttpResponse:
 
 
 @login_required
+def intake_notice(request: HttpRequest, dossier_id: int, kind: str) -> HttpResponse:
+    """Mẫu 02 (phieu-yeu-cau-bo-sung) or Mẫu 03 (phieu-tu-choi) of an online submission."""
+    from hoso.choices import Action
+    from hoso.pdf import notice_pdf
+
+    action = {"phieu-yeu-cau-bo-sung": Action.REQUEST_COMPLETION,
+              "phieu-tu-choi": Action.REJECT_INTAKE}.get(kind)
+    dossier = get_object_or_404(Dossier.objects.select_related(
+        "procedure", "receiving_agency", "deciding_agency"), pk=dossier_id)
+    if action is None or not selectors.can_view(request.user, dossier) or not (
+            dossier.events.filter(action=action).exists()):
+        raise Http404(_(selectors.NOT_FOUND))
+    response = HttpResponse(notice_pdf(dossier, action), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{kind}-{dossier.pk}.pdf"'
+    return response
+
+
+@login_required
 def document_file(request: HttpRequest, document_id: int) -> FileResponse:
     document = get_object_or_404(DossierDocument.objects.select_related("dossier"),
                                  pk=document_id)
