@@ -69,3 +69,4 @@ class TimeUnit(models.TextChoices):
 
 class HeartbeatSource(models.TextChoices):
     WORKER = "worker", _("Celery worker")
+    SCHEDULER = "scheduler", _("Celery beat")

@@ -78,10 +78,16 @@ def check_worker() -> dict:
 
 
 def check_scheduler() -> dict:
+    """The scheduler's last dispatch, or its start when it has not dispatched yet."""
     from django_celery_beat.models import PeriodicTask
 
-    last = PeriodicTask.objects.aggregate(last=Max("last_run_at"))["last"]
-    return _age_check(last)
+    from portal.models import Heartbeat
+
+    dispatched = PeriodicTask.objects.aggregate(last=Max("last_run_at"))["last"]
+    started = (Heartbeat.objects.filter(source=HeartbeatSource.SCHEDULER)
+               .values_list("beat_at", flat=True).first())
+    moments = [m for m in (dispatched, started) if m is not None]
+    return _age_check(max(moments) if moments else None)
 
 
 def health_report() -> dict:

@@ -1,9 +1,10 @@
 """Celery tasks of the portal app: thin wrappers around services."""
 
 from celery import shared_task
-from celery.signals import worker_ready
+from celery.signals import beat_init, worker_ready
 
 from portal import services
+from portal.choices import HeartbeatSource
 
 
 @shared_task(name="portal.record_heartbeat", ignore_result=True)
@@ -16,6 +17,12 @@ def record_heartbeat_task() -> None:
 def record_heartbeat_on_start(**kwargs) -> None:
     """A fresh worker reports at once instead of waiting for the first scheduled beat."""
     services.record_heartbeat()
+
+
+@beat_init.connect
+def record_scheduler_start(**kwargs) -> None:
+    """A fresh scheduler reports at once; afterwards its dispatches are its pulse."""
+    services.record_heartbeat(source=HeartbeatSource.SCHEDULER)
 
 
 # --- notifications ------------------------------------------------------------------------

@@ -76,3 +76,14 @@ def test_healthz_fails_when_the_broker_does_not_answer(client, settings):
     assert response.status_code == 503
     assert response.json()["broker"] == {"ok": False, "transport": "redis",
                                          "error": "ConnectionError"}
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_scheduler_that_just_started_counts_as_alive(client):
+    from portal.tasks import record_scheduler_start
+
+    record_heartbeat_task.delay()
+    record_scheduler_start()
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["scheduler"]["age_seconds"] == 0
