@@ -10,16 +10,15 @@ from __future__ import annotations
 import functools
 import re
 from pathlib import Path
-from urllib.parse import quote
 
 import segno
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from weasyprint import HTML
 
 from hoso.choices import Action, ResultDelivery, SlipVersion
+from hoso.notify import tracking_url
 from portal.choices import TimeUnit
 from tthc.pdf import StaticOnlyFetcher
 
@@ -64,15 +63,6 @@ def processing_time_text(terms: dict) -> str:
     number = raw.rstrip("0").rstrip(".") if "." in raw else raw
     unit = procedure.get("time_unit", "")
     return f"{number.replace('.', ',')} {TIME_UNIT_WORDS.get(unit, unit)}".strip()
-
-
-def tracking_url(dossier) -> str:
-    """The public tracking page of the dossier, absolute (printed in the QR)."""
-    try:
-        path = reverse("hoso:track_code", args=[dossier.code])
-    except NoReverseMatch:
-        path = f"/tra-cuu-ho-so/{quote(dossier.code or '')}/"
-    return settings.PORTAL_BASE_URL.rstrip("/") + path
 
 
 def receipt_qr_text(dossier) -> str:

@@ -34,15 +34,11 @@ def locality(agency: Agency) -> Agency:
     return Agency.objects.get_root_nodes().filter(path=agency.path[:Agency.steplen]).first()
 
 
-def deciding_agencies(procedure: Procedure):
-    return agencies_carrying_out(procedure)
-
-
 def check_route(*, procedure: Procedure, receiving: Agency, deciding: Agency, on=None) -> None:
     """Raise InvalidInput (with guidance) unless `receiving` may take this procedure for
     `deciding`."""
     on = on or timezone.localdate()
-    if not deciding_agencies(procedure).filter(pk=deciding.pk).exists():
+    if not agencies_carrying_out(procedure).filter(pk=deciding.pk).exists():
         raise InvalidInput("not_carried_out", _(NOT_CARRIED_OUT)
                            % {"agency": deciding.name, "procedure": procedure.name})
     if locality(receiving).pk == locality(deciding).pk:

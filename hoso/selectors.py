@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from hoso.choices import DossierStatus
 from hoso.models import Dossier, DossierEvent
-from portal.calendar import get_calendar
+from portal.calendar import WorkCalendar, get_calendar
 from portal.choices import TimeUnit
 from portal.permissions import agencies_with_perm
 
@@ -170,7 +170,8 @@ class TimeLeft:
     colour: str  # "green" | "amber" | "red"
 
 
-def time_left(dossier: Dossier, now: dt.datetime | None = None) -> TimeLeft | None:
+def time_left(dossier: Dossier, now: dt.datetime | None = None,
+              calendar: WorkCalendar | None = None) -> TimeLeft | None:
     """Working time left before the due time, as officers read it (green > 1 working day,
     amber ≤ 1 working day, red overdue)."""
     deadline = dossier.intake_due_at if dossier.status == DossierStatus.SUBMITTED else (
@@ -178,7 +179,7 @@ def time_left(dossier: Dossier, now: dt.datetime | None = None) -> TimeLeft | No
     if deadline is None:
         return None
     now = now or timezone.now()
-    calendar = get_calendar()
+    calendar = calendar or get_calendar()
     left = calendar.between(now, deadline)
     day = calendar.day_length
     if left <= dt.timedelta():

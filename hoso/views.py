@@ -28,6 +28,7 @@ from hoso.forms import (
 from hoso.models import Dossier, DossierDocument, private_storage
 from hoso.services import intake
 from hoso.workflow import allowed_actions
+from portal.calendar import get_calendar
 from portal.choices import Role
 from portal.errors import DomainError
 from portal.models import User
@@ -345,7 +346,8 @@ def inbox(request: HttpRequest, queue: str = "cho-kiem-tra") -> HttpResponse:
     flt = selectors.InboxFilter(procedure=request.GET.get("thu_tuc", ""),
                                 channel=request.GET.get("kenh", ""))
     page = selectors.inbox_page(request.user, queue, flt, cursor=request.GET.get("sau", ""))
-    rows = [(d, selectors.time_left(d)) for d in page.rows]
+    calendar = get_calendar()
+    rows = [(d, selectors.time_left(d, calendar=calendar)) for d in page.rows]
     params = request.GET.copy()
     params.pop("sau", None)
     return render(request, "hoso/inbox.html", {

@@ -218,11 +218,12 @@ def _check_channel(procedure: Procedure, channel: str) -> None:
                            % {"channel": Channel(channel).label})
 
 
-def _validate(request: IntakeRequest, channel: str) -> None:
-    """Desk checks. The paper application form is handed in and scanned at the desk, so its
-    e-form data is optional there, but checked when the officer types it."""
+def _validate(request: IntakeRequest, channel: str, *, check_form: bool = True) -> None:
+    """Applicant, delivery, channel and route checks shared by every intake. The e-form is
+    checked when there is data: the paper form is scanned at the desk, and a draft may still
+    be incomplete (it is checked in full on submit)."""
     problems = _applicant_problems(request.applicant) + _delivery_problems(request.delivery)
-    if request.form_data:
+    if check_form and request.form_data:
         problems += _form_problems(request.procedure, request.form_data)
     if problems:
         raise InvalidInput("invalid_dossier", " ".join(problems))
@@ -243,19 +244,10 @@ def _new_dossier(request: IntakeRequest, *, channel: str, account: User | None,
 
 # --- online ---------------------------------------------------------------------------------
 
-def save_draft_checks(request: IntakeRequest) -> None:
-    problems = _applicant_problems(request.applicant) + _delivery_problems(request.delivery)
-    if problems:
-        raise InvalidInput("invalid_dossier", " ".join(problems))
-    _check_channel(request.procedure, Channel.ONLINE)
-    routing.check_route(procedure=request.procedure, receiving=request.receiving_agency,
-                        deciding=request.deciding_agency)
-
-
 def save_draft(*, account: User, request: IntakeRequest, dossier: Dossier | None = None
                ) -> Dossier:
     """Create or update a citizen's draft; the e-form may still be incomplete."""
-    save_draft_checks(request)
+    _validate(request, Channel.ONLINE, check_form=False)
     with cleanup_on_failure() as stored, transaction.atomic():
         return _save_draft(account, request, dossier, stored)
 
@@ -288,7 +280,7 @@ def submit_new_online(*, account: User, request: IntakeRequest, idempotency_key:
         done = Dossier.objects.filter(account=account, idempotency_key=idempotency_key).first()
         if done is not None:
             return done
-    save_draft_checks(request)
+    _validate(request, Channel.ONLINE, check_form=False)
     with cleanup_on_failure() as stored, transaction.atomic():
         draft = _save_draft(account, request, None, stored)
         return submit_online(dossier_id=draft.pk, account=account,
