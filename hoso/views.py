@@ -34,7 +34,7 @@ from portal.errors import DomainError
 from portal.models import User
 from portal.permissions import agencies_with_perm
 from portal.views import role_required
-from tthc.eforms import EForm
+from tthc.eforms import EForm, labelled_answers
 from tthc.models import Procedure
 from tthc.selectors import agencies_carrying_out, procedure_detail
 
@@ -137,9 +137,7 @@ def review(request: HttpRequest, dossier_id: int) -> HttpResponse:
                                         "hồ sơ của bạn."))
             return redirect("hoso:my_dossier", dossier_id=dossier.pk)
     return render(request, "hoso/review.html", {
-        "dossier": dossier, "documents": dossier.documents.all(),
-        "eform": EForm(dossier.procedure.eform_schema) if dossier.procedure.eform_schema
-        else None,
+        "dossier": dossier, "documents": dossier.documents.all(), "answers": _answers(dossier),
         "idempotency_key": uuid.uuid4().hex,
         "editable": dossier.status in (DossierStatus.DRAFT, DossierStatus.AWAITING_COMPLETION),
     })
@@ -157,9 +155,17 @@ def my_dossier(request: HttpRequest, dossier_id: int) -> HttpResponse:
     return render(request, "hoso/my_dossier.html", _detail_context(dossier))
 
 
+def _answers(dossier: Dossier) -> list:
+    """The e-form as submitted, with the form's own titles (the terms keep the form version the
+    dossier was received under; a draft reads the current form)."""
+    schema = (dossier.terms or {}).get("eform_schema") or dossier.procedure.eform_schema
+    return labelled_answers(schema, dossier.form_data)
+
+
 def _detail_context(dossier: Dossier) -> dict:
     return {
         "dossier": dossier,
+        "answers": _answers(dossier),
         "documents": dossier.documents.all(),
         "events": dossier.events.select_related("actor", "agency"),
         "time_left": selectors.time_left(dossier),

@@ -192,3 +192,37 @@ class EForm(forms.Form):
                 self.add_error(field if field in self.fields else None, message)
         self.cleaned_json = data
         return cleaned
+
+
+# --- reading a submitted form back ------------------------------------------------------------
+
+def _display(prop: dict, value: Any) -> str:
+    if "enum" in prop and prop.get("x-enumLabels"):
+        labels = dict(zip(prop["enum"], prop["x-enumLabels"], strict=False))
+        return str(labels.get(value, value))
+    if prop.get("type") == "boolean":
+        return _("Có") if value else _("Không")
+    if prop.get("format") == "date" and isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value).strftime("%d/%m/%Y")
+        except ValueError:
+            return value
+    return str(value)
+
+
+def labelled_answers(schema: dict, data: dict) -> list[tuple[str | None, str, str]]:
+    """(block title, field title, value as people read it) for every answered field, in the
+    form's order — what review and officer pages print instead of raw keys."""
+    rows: list[tuple[str | None, str, str]] = []
+    for name, prop in (schema or {}).get("properties", {}).items():
+        value = (data or {}).get(name)
+        if value in (None, "", {}):
+            continue
+        if prop.get("type") == "object" and isinstance(value, dict):
+            for child, child_prop in prop.get("properties", {}).items():
+                if value.get(child) not in (None, ""):
+                    rows.append((prop.get("title"), child_prop.get("title", child),
+                                 _display(child_prop, value[child])))
+        else:
+            rows.append((None, prop.get("title", name), _display(prop, value)))
+    return rows

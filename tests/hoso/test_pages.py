@@ -54,6 +54,8 @@ def test_citizen_submits_online_desk_receives_receipt_and_tracking(
     assert dossier.status == DossierStatus.DRAFT
     review = client.get(response.url).content.decode()
     assert "Giấy chứng sinh" in review
+    assert "Họ, chữ đệm, tên của trẻ" in review  # the form's titles, not its keys
+    assert "child_full_name" not in review
     assert "4.000 đ" in review  # the online fee
     response = client.post(response.url, {"idempotency_key": "abc"})
     assert response.url == reverse("hoso:my_dossier", args=[dossier.pk])
@@ -63,6 +65,9 @@ def test_citizen_submits_online_desk_receives_receipt_and_tracking(
 
     client.logout()
     login(client, desk_a1)
+    officer_page = client.get(reverse("hoso:officer_dossier", args=[dossier.pk])).content.decode()
+    assert "Nguyễn Minh Khang" in officer_page
+    assert "01/11/2026" in officer_page
     inbox = client.get(reverse("hoso:inbox")).content.decode()
     assert "(chờ tiếp nhận)" in inbox
     assert "Còn " in inbox and "left-green" in inbox  # noqa: PT018

@@ -5,7 +5,7 @@ import pytest
 
 from tests.tthc.conftest import BIRTH_EFORM, record
 from tthc import services
-from tthc.eforms import EForm, schema_errors, validate_data
+from tthc.eforms import EForm, labelled_answers, schema_errors, validate_data
 
 GOOD = {
     "child_full_name": "Nguyễn Minh Khang",
@@ -80,3 +80,16 @@ def test_a_procedure_with_a_broken_eform_is_not_saved():
         services.save_procedure(record(eform={"type": "object", "properties": {
             "a": {"type": "string"}}}))
     assert any("eform_schema" in r and "tiêu đề" in r for r in exc.value.reasons)
+
+
+def test_submitted_answers_are_read_back_with_the_forms_titles():
+    answers = labelled_answers(BIRTH_EFORM, {
+        "child_full_name": "Nguyễn Minh Khang", "date_of_birth": "2026-11-01", "sex": "female",
+        "mother": {"full_name": "Trần Thị Mai", "cccd": "019190004321"}})
+    assert answers == [
+        (None, "Họ, chữ đệm, tên của trẻ", "Nguyễn Minh Khang"),
+        (None, "Ngày, tháng, năm sinh", "01/11/2026"),
+        (None, "Giới tính", "Nữ"),
+        ("Thông tin người mẹ", "Họ, chữ đệm, tên người mẹ", "Trần Thị Mai"),
+        ("Thông tin người mẹ", "Số CCCD của người mẹ", "019190004321"),
+    ]
