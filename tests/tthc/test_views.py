@@ -91,3 +91,17 @@ def test_catalogue_filters_and_pagination(client, small_catalogue):
     assert "Tìm thấy 1 thủ tục." in page
     page = client.get(reverse("tthc:catalogue"), {"q": "khong co thu tuc nay"}).content.decode()
     assert "Không tìm thấy thủ tục phù hợp." in page
+
+
+def test_blank_form_embeds_only_the_shipped_fonts(client, birth):
+    import io
+
+    from pypdf import PdfReader
+
+    pdf = PdfReader(io.BytesIO(client.get(reverse("tthc:blank_form",
+                                                  args=["1.001193"])).content))
+    fonts = set()
+    for page in pdf.pages:
+        for font in page["/Resources"]["/Font"].values():
+            fonts.add(str(font.get_object()["/BaseFont"]).split("+")[-1])
+    assert fonts <= {"DejaVu-Sans", "DejaVu-Sans-Bold"}, fonts  # no system Oblique or Serif
