@@ -37,3 +37,4 @@ def format_code(unit_code: str, day: dt.date, number: int) -> str:
 def new_code(*, receiving: Agency, deciding: Agency, day: dt.date) -> str:
     unit = deciding if settings.DOSSIER_CODE_UNIT == "deciding" else receiving
     return format_code(unit.code, day, next_number(unit, day))
+

@@ -123,14 +123,37 @@ def apply_transition(*, dossier_id: int, action: str, actor: User | None,
                    .select_related("procedure", "receiving_agency", "deciding_agency")
                    .get(pk=dossier_id))
         transition = check(dossier, action, actor, payload)
-        before = dossier.status
-        changes = {**(changes or {}), **(compute(dossier) if compute else {})}
-        dossier.status = transition.target
-        for name, value in changes.items():
-            setattr(dossier, name, value)
+        return _apply(dossier, transition, action, actor, agency, note, data,
+                      {**(changes or {}), **(compute(dossier) if compute else {})})
+
+
+def apply_to_new(dossier: Dossier, *, action: str, actor: User | None,
+                 agency: Agency | None = None, note: str = "", data: dict | None = None,
+                 changes: dict | None = None, payload: dict | None = None,
+                 compute: Callable[[Dossier], dict] | None = None) -> Dossier:
+    """`apply_transition` for a dossier not saved yet, e.g. a walk-in dossier received at the
+    desk at once: the action is checked against its initial status, then the dossier is
+    inserted in the new status with its event (no lock: no one else can see the row yet).
+    Call inside the caller's transaction."""
+    if dossier.pk is not None:
+        raise ValueError("apply_to_new takes an unsaved dossier; use apply_transition")
+    transition = check(dossier, action, actor, payload)
+    return _apply(dossier, transition, action, actor, agency, note, data,
+                  {**(changes or {}), **(compute(dossier) if compute else {})})
+
+
+def _apply(dossier: Dossier, transition: Transition, action: str, actor: User | None,
+           agency: Agency | None, note: str, data: dict | None, changes: dict) -> Dossier:
+    before = dossier.status
+    dossier.status = transition.target
+    for name, value in changes.items():
+        setattr(dossier, name, value)
+    if dossier.pk is None:
+        dossier.save(force_insert=True)
+    else:
         dossier.save(update_fields=["status", "updated_at", *changes])
-        dossier.last_event = DossierEvent.objects.create(
-            dossier=dossier, actor=actor, agency=agency or dossier.receiving_agency,
-            action=action, status_before=before,
-            status_after=transition.target, note=note, data=data or {})
-        return dossier
+    dossier.last_event = DossierEvent.objects.create(
+        dossier=dossier, actor=actor, agency=agency or dossier.receiving_agency,
+        action=action, status_before=before, status_after=transition.target, note=note,
+        data=data or {})
+    return dossier

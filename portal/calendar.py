@@ -25,6 +25,7 @@ database (cached) for code that does not pass one.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -220,6 +221,12 @@ def get_calendar(agency=None) -> WorkCalendar:
         days = list(CalendarDay.objects.values_list("date", "kind"))
         cache.set(_cache_key(), days, timeout=3600)
     hours = (agency.working_hours if agency is not None else "") or settings.PORTAL_WORKING_HOURS
+    return _built_calendar(hours, tuple(days))
+
+
+@functools.lru_cache(maxsize=64)
+def _built_calendar(hours: str, days: tuple[tuple[dt.date, str], ...]) -> WorkCalendar:
+    """build_calendar memoised on its inputs (a WorkCalendar is immutable)."""
     return build_calendar(hours, days)
 
 

@@ -15,6 +15,7 @@ template can print.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import smtplib
@@ -27,7 +28,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.template import (
     Context,
@@ -239,6 +240,13 @@ def _active_template(code: str) -> MessageTemplate:
     return template
 
 
+@functools.lru_cache(maxsize=256)
+def _compiled(text: str):
+    """A template text compiled once per process (the text is the key, so an edit in the
+    admin site is a new entry)."""
+    return _ENGINE.from_string(text)
+
+
 def _render(template: MessageTemplate, context: dict[str, Any]) -> RenderedMessage:
     full_context = Context({
         "site_name": settings.PORTAL_SITE_NAME,
@@ -247,7 +255,7 @@ def _render(template: MessageTemplate, context: dict[str, Any]) -> RenderedMessa
     }, autoescape=False)
     try:
         subject, body, sms_text = (
-            _ENGINE.from_string(text).render(full_context)
+            _compiled(text).render(full_context)
             for text in (template.email_subject, template.email_body, template.sms_body)
         )
     except TemplateSyntaxError as exc:
@@ -286,7 +294,7 @@ def _delivery_callback(notification_id: int) -> Callable[[], None]:
     return enqueue_delivery
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # a failure undoes the caller's action too
 def notify(
     *,
     code: str,
@@ -322,19 +330,51 @@ def notify(
                        rendered.email_body))
     if phone and phone.strip() and rendered.sms_text:
         wanted.append((NotificationChannel.SMS, _sms_recipient(phone), "", rendered.sms_text))
+    now = timezone.now()
+    rows = [Notification(template_code=code, channel=channel, recipient=recipient[:254],
+                         subject=subject[:255], body=body, object_ref=object_ref,
+                         event_key=event_key, created_at=now)
+            for channel, recipient, subject, body in wanted]
+    created = _insert_new(rows)
+    if created:
+        # robust: a broker outage must not undo the committed business action; the rows
+        # stay pending and visible in the admin site (and redeliver_lost_notifications
+        # picks them up).
+        for pk in created.values():
+            transaction.on_commit(_delivery_callback(pk), robust=True)
+    existing = {n.channel: n for n in Notification.objects.filter(
+        event_key=event_key, channel__in=[r.channel for r in rows if r.channel not in created])
+    } if len(created) < len(rows) else {}
     notifications = []
-    for channel, recipient, subject, body in wanted:
-        notification, created = Notification.objects.get_or_create(
-            event_key=event_key, channel=channel,
-            defaults={"template_code": code, "recipient": recipient[:254],
-                      "subject": subject[:255], "body": body, "object_ref": object_ref},
-        )
-        if created:
-            # robust: a broker outage must not undo the committed business action; the row
-            # stays pending and visible in the admin site.
-            transaction.on_commit(_delivery_callback(notification.pk), robust=True)
-        notifications.append(notification)
+    for row in rows:
+        if row.channel in created:
+            row.pk = created[row.channel]
+            row._state.adding = False
+            notifications.append(row)
+        else:
+            notifications.append(existing[row.channel])
     return notifications
+
+
+_NEW_COLUMNS = ("template_code", "channel", "recipient", "subject", "body", "status", "error",
+                "attempts", "provider_message_id", "object_ref", "event_key", "created_at")
+
+
+def _insert_new(rows: list[Notification]) -> dict[str, int]:
+    """Insert the rows whose (event_key, channel) is new, in one statement; {channel: id} of
+    those inserted (a row already there is left as it is)."""
+    if not rows:
+        return {}
+    table = Notification._meta.db_table
+    values = ", ".join(["(" + ", ".join(["%s"] * len(_NEW_COLUMNS)) + ")"] * len(rows))
+    params = [connection.ops.adapt_datetimefield_value(value) if column == "created_at"
+              else value for row in rows for column in _NEW_COLUMNS
+              for value in (getattr(row, column),)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(_NEW_COLUMNS)}) VALUES {values} "  # noqa: S608 — names from the model, values are parameters
+            "ON CONFLICT (event_key, channel) DO NOTHING RETURNING channel, id", params)
+        return dict(cursor.fetchall())
 
 
 def _send_email(notification: Notification) -> str:

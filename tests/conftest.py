@@ -5,20 +5,29 @@ from dataclasses import dataclass
 import pytest
 
 from portal import services
+from portal.cache import new_tree_generation
 from portal.calendar import clear_calendar_cache
 from portal.choices import AgencyKind, AgencyLevel, Role
 from portal.models import Agency
 from tests.factories import AgencyFactory, UserFactory
+from tthc.snapshots import clear_terms_cache
 
 PASSWORD = "Mat-khau-thu-2026"
 
 
+def _forget_cached_facts() -> None:
+    clear_calendar_cache()
+    clear_terms_cache()
+    new_tree_generation()
+
+
 @pytest.fixture(autouse=True)
-def _fresh_calendar_cache():
-    """The calendar's administrator days are cached; a test's rows die with its transaction."""
-    clear_calendar_cache()
+def _fresh_caches():
+    """The calendar's administrator days, procedure terms and routing facts are cached; a
+    test's rows die with its transaction, and so must what was cached from them."""
+    _forget_cached_facts()
     yield
-    clear_calendar_cache()
+    _forget_cached_facts()
 
 
 @dataclass

@@ -4,15 +4,42 @@ never touch (DESIGN.md §3: "a dossier keeps a snapshot of the terms it was rece
 from __future__ import annotations
 
 import copy
+import json
+import threading
+from collections import OrderedDict
 
 from django.utils import timezone
 
 SNAPSHOT_FORMAT = 1
 
+# Built terms per (procedure, version, last change), as JSON text, so that a busy desk does
+# not rebuild them from seven tables on every receipt. Any amendment bumps `version` (and
+# `updated_at`), so a stale entry is never hit; each caller gets its own fresh copy.
+_CACHE_SIZE = 512
+_cache: OrderedDict[tuple, str] = OrderedDict()
+_cache_lock = threading.Lock()
+
 
 def procedure_terms(procedure) -> dict:
     """Everything a dossier's deadlines, fees, checks and receipt depend on, as plain JSON."""
-    return {**_build_terms(procedure), "taken_at": timezone.now().isoformat()}
+    key = (procedure.pk, procedure.version, procedure.updated_at)
+    with _cache_lock:
+        text = _cache.get(key)
+        if text is not None:
+            _cache.move_to_end(key)
+    if text is None or procedure.pk is None:
+        text = json.dumps(_build_terms(procedure))
+        if procedure.pk is not None:
+            with _cache_lock:
+                _cache[key] = text
+                while len(_cache) > _CACHE_SIZE:
+                    _cache.popitem(last=False)
+    return {**json.loads(text), "taken_at": timezone.now().isoformat()}
+
+
+def clear_terms_cache() -> None:
+    with _cache_lock:
+        _cache.clear()
 
 
 def _build_terms(procedure) -> dict:
@@ -33,7 +60,8 @@ def _build_terms(procedure) -> dict:
             "legal_basis": procedure.legal_basis,
         },
         "documents": [
-            {"name": d.name, "doc_type_code": d.doc_type_code, "originals": d.originals,
+            {"position": d.position, "name": d.name, "doc_type_code": d.doc_type_code,
+             "originals": d.originals,
              "copies": d.copies, "required": d.required}
             for d in procedure.documents.all()
         ],

@@ -29,7 +29,7 @@ from hoso.choices import (
 )
 from hoso.models import Dossier, DossierDocument, private_storage
 from hoso.uploads import check_upload, cleanup_on_failure
-from hoso.workflow import apply_transition
+from hoso.workflow import apply_to_new, apply_transition
 from portal.calendar import get_calendar
 from portal.choices import TimeUnit
 from portal.errors import InvalidInput
@@ -129,47 +129,61 @@ def _form_problems(procedure: Procedure, form_data: dict) -> list[str]:
             for m in messages]
 
 
-def fee_preview(procedure: Procedure, channel: str) -> int | None:
+def fee_preview(procedure: Procedure, channel: str, terms: dict | None = None) -> int | None:
     """Total of the published fee items for a channel (None when an amount is not published).
     The payments issue replaces this with the full fee-quote service."""
     total = 0
-    for fee in procedure.fees.all():
-        amount = fee.online_amount() if channel in Channel.online_channels() else fee.amount
+    online = channel in Channel.online_channels()
+    for fee in (terms or procedure.terms_snapshot())["fees"]:
+        amount = fee["online_amount"] if online else fee["amount"]
         if amount is None:
             return None
         total += amount
     return total
 
 
-def _store_papers(dossier: Dossier, papers: list[PaperIn], actor: User | None,
-                  stored: list[str], *, new: bool = False) -> None:
-    """Record the papers handed in (and store their files). A new dossier's rows are inserted
-    in one statement; a draft's existing rows are updated."""
-    required = {d["position"]: d for d in _documents_of(dossier.procedure)}
-    existing = {} if new else {d.position: d for d in dossier.documents.all()}
-    to_insert = []
+def _paper_rows(dossier: Dossier, papers: list[PaperIn], documents: list[dict],
+                actor: User | None, stored: list[str],
+                existing: dict[int, DossierDocument] | None = None) -> list[DossierDocument]:
+    """The document rows for the papers handed in (files stored and checked), not saved: the
+    existing row of a position is reused (a draft), otherwise a new one."""
+    required = {d["position"]: d for d in documents}
+    rows = []
     for paper in papers:
         spec = required.get(paper.position)
         if spec is None:
             raise InvalidInput("unknown_document", _("Thành phần hồ sơ không có trong thủ tục."))
-        doc = existing.get(paper.position) or DossierDocument(dossier=dossier,
-                                                               position=paper.position)
+        doc = (existing or {}).get(paper.position) or DossierDocument(position=paper.position)
         doc.name, doc.doc_type_code = spec["name"], spec["doc_type_code"]
         doc.originals_received, doc.copies_received = paper.originals, paper.copies
         doc.source = paper.source
         if paper.file is not None:
             _attach_file(doc, paper, actor, stored)
+        rows.append(doc)
+    return rows
+
+
+def _check_total_size(sizes) -> None:
+    if sum(sizes) > settings.UPLOAD_MAX_DOSSIER_BYTES:
+        raise InvalidInput("dossier_too_big", _("Tổng dung lượng các tệp vượt quá %(mb)s MB.")
+                           % {"mb": settings.UPLOAD_MAX_DOSSIER_BYTES // (1024 * 1024)})
+
+
+def _store_papers(dossier: Dossier, papers: list[PaperIn], actor: User | None,
+                  stored: list[str]) -> None:
+    """Record the papers of a saved dossier (a draft): existing rows are updated, new ones
+    inserted in one statement."""
+    existing = {d.position: d for d in dossier.documents.all()}
+    rows = _paper_rows(dossier, papers, _documents_of(dossier.procedure), actor, stored,
+                       existing)
+    for doc in rows:
+        doc.dossier = dossier
         if doc.pk:
             doc.save()
-        else:
-            to_insert.append(doc)
-    DossierDocument.objects.bulk_create(to_insert)
+    DossierDocument.objects.bulk_create([doc for doc in rows if not doc.pk])
     if any(paper.file is not None for paper in papers):
-        total = sum(DossierDocument.objects.filter(dossier=dossier).values_list("size",
-                                                                              flat=True))
-        if total > settings.UPLOAD_MAX_DOSSIER_BYTES:
-            raise InvalidInput("dossier_too_big", _("Tổng dung lượng các tệp vượt quá %(mb)s MB.")
-                               % {"mb": settings.UPLOAD_MAX_DOSSIER_BYTES // (1024 * 1024)})
+        _check_total_size(DossierDocument.objects.filter(dossier=dossier)
+                          .values_list("size", flat=True))
 
 
 def _attach_file(doc: DossierDocument, paper: PaperIn, actor: User | None,
@@ -189,14 +203,16 @@ def _attach_file(doc: DossierDocument, paper: PaperIn, actor: User | None,
 
 
 def _documents_of(procedure: Procedure) -> list[dict]:
-    return [{"position": d.position, "name": d.name, "doc_type_code": d.doc_type_code,
-             "required": d.required} for d in procedure.documents.all()]
+    """The procedure's document list as it stands now (from its cached terms)."""
+    return procedure.terms_snapshot()["documents"]
 
 
-def _missing_papers(dossier: Dossier, *, need_files: bool) -> list[str]:
-    have = {d.position: d for d in dossier.documents.all()}
+def _missing(documents: list[dict], have: dict[int, DossierDocument], *, need_files: bool
+             ) -> list[str]:
+    """Names of the required documents not handed in: with a file (online), or as a paper or
+    a scan (at the desk)."""
     missing = []
-    for spec in _documents_of(dossier.procedure):
+    for spec in documents:
         doc = have.get(spec["position"])
         handed_in = doc is not None and (
             bool(doc.file) if need_files else (doc.originals_received + doc.copies_received > 0
@@ -204,6 +220,11 @@ def _missing_papers(dossier: Dossier, *, need_files: bool) -> list[str]:
         if spec["required"] and not handed_in:
             missing.append(spec["name"])
     return missing
+
+
+def _missing_papers(dossier: Dossier, *, need_files: bool) -> list[str]:
+    return _missing(_documents_of(dossier.procedure),
+                    {d.position: d for d in dossier.documents.all()}, need_files=need_files)
 
 
 def _check_channel(procedure: Procedure, channel: str) -> None:
@@ -232,14 +253,16 @@ def _validate(request: IntakeRequest, channel: str, *, check_form: bool = True) 
                         deciding=request.deciding_agency)
 
 
-def _new_dossier(request: IntakeRequest, *, channel: str, account: User | None,
-                 created_by: User | None, status: str = DossierStatus.DRAFT) -> Dossier:
-    return Dossier.objects.create(
+def _dossier_of(request: IntakeRequest, *, channel: str, account: User | None,
+                created_by: User | None, status: str = DossierStatus.DRAFT,
+                terms: dict | None = None) -> Dossier:
+    """A new dossier from the request, not saved yet."""
+    return Dossier(
         procedure=request.procedure, channel=channel, status=status,
         receiving_agency=request.receiving_agency, deciding_agency=request.deciding_agency,
         account=account, created_by=created_by, form_data=request.form_data,
         result_delivery=request.delivery.method, delivery_address=request.delivery.address,
-        fee_total=fee_preview(request.procedure, channel), **asdict(request.applicant))
+        fee_total=fee_preview(request.procedure, channel, terms), **asdict(request.applicant))
 
 
 # --- online ---------------------------------------------------------------------------------
@@ -255,8 +278,9 @@ def save_draft(*, account: User, request: IntakeRequest, dossier: Dossier | None
 def _save_draft(account: User, request: IntakeRequest, dossier: Dossier | None,
                 stored: list[str]) -> Dossier:
     if dossier is None:
-        dossier = _new_dossier(request, channel=Channel.ONLINE, account=account,
-                               created_by=account)
+        dossier = _dossier_of(request, channel=Channel.ONLINE, account=account,
+                              created_by=account)
+        dossier.save(force_insert=True)
     else:
         dossier = Dossier.objects.select_for_update().get(pk=dossier.pk, account=account)
         if dossier.status not in (DossierStatus.DRAFT, DossierStatus.AWAITING_COMPLETION):
@@ -332,22 +356,30 @@ def intake_at_desk(*, officer: User, request: IntakeRequest, channel: str = Chan
     if channel == Channel.POSTAL and not postal_tracking_number.strip():
         raise InvalidInput("postal_tracking", _("Vui lòng nhập số vận đơn bưu chính."))
     _validate(request, channel)
+    terms = request.procedure.terms_snapshot()
     with cleanup_on_failure() as stored, transaction.atomic():
-        dossier = _new_dossier(request, channel=channel, account=None, created_by=officer,
-                               status=DossierStatus.SUBMITTED)
+        dossier = _dossier_of(request, channel=channel, account=None, created_by=officer,
+                              status=DossierStatus.SUBMITTED, terms=terms)
         if channel == Channel.POSTAL:
             dossier.postal_service = postal_service
             dossier.postal_tracking_number = postal_tracking_number.strip()
-            dossier.save(update_fields=["postal_service", "postal_tracking_number"])
         for paper in request.papers:
             if paper.file is not None:
                 paper.source = DocumentSource.DESK_SCAN
-        _store_papers(dossier, request.papers, officer, stored, new=True)
-        missing = _missing_papers(dossier, need_files=False)
+        documents = _paper_rows(dossier, request.papers, terms["documents"], officer, stored)
+        _check_total_size(doc.size or 0 for doc in documents)
+        missing = _missing(terms["documents"], {doc.position: doc for doc in documents},
+                           need_files=False)
         if missing:
             raise InvalidInput("incomplete_dossier", _("Còn thiếu giấy tờ: %(names)s.")
                                % {"names": "; ".join(missing)})
-        return receive(dossier_id=dossier.pk, officer=officer)
+        dossier = apply_to_new(dossier, action=Action.RECEIVE, actor=officer,
+                               compute=lambda d: _receipt_changes(d, terms))
+        for doc in documents:
+            doc.dossier = dossier
+        DossierDocument.objects.bulk_create(documents)
+        _notify(dossier, "dossier_received")
+        return dossier
 
 
 # --- checking and receiving ---------------------------------------------------------------------
@@ -371,28 +403,31 @@ def due_time(procedure: Procedure, terms: dict, received_at: dt.datetime, decidi
     return calendar.add(received_at, time, unit)
 
 
+def _receipt_changes(dossier: Dossier, terms: dict) -> dict:
+    """What receiving sets: receipt time, terms, clock start, due time, slip version and the
+    code. The code is taken last: its counter row stays locked until commit, so a receipt
+    holds it only for its last few statements."""
+    now = timezone.now()
+    day = timezone.localdate(now)
+    calendar = get_calendar(dossier.deciding_agency)
+    return {
+        "received_at": now,
+        "terms": terms,
+        "clock_start_at": calendar.next_working_moment(now),
+        "due_at": due_time(dossier.procedure, terms, now, dossier.deciding_agency),
+        "slip_version": slip_version_on(day),
+        "code": codes.new_code(receiving=dossier.receiving_agency,
+                               deciding=dossier.deciding_agency, day=day),
+    }
+
+
 def receive(*, dossier_id: int, officer: User) -> Dossier:
     """Receive a dossier: code, terms snapshot, clock start and due time, slip version. The
     code is taken only once the action is allowed, so a refused receipt uses no number."""
-
-    def receipt_terms(dossier: Dossier) -> dict:
-        now = timezone.now()
-        terms = dossier.procedure.terms_snapshot()
-        calendar = get_calendar(dossier.deciding_agency)
-        return {
-            "received_at": now,
-            "terms": terms,
-            "clock_start_at": calendar.next_working_moment(now),
-            "due_at": due_time(dossier.procedure, terms, now, dossier.deciding_agency),
-            "slip_version": slip_version_on(timezone.localdate(now)),
-            "code": codes.new_code(receiving=dossier.receiving_agency,
-                                   deciding=dossier.deciding_agency,
-                                   day=timezone.localdate(now)),
-        }
-
     with transaction.atomic():
-        dossier = apply_transition(dossier_id=dossier_id, action=Action.RECEIVE, actor=officer,
-                                   compute=receipt_terms)
+        dossier = apply_transition(
+            dossier_id=dossier_id, action=Action.RECEIVE, actor=officer,
+            compute=lambda d: _receipt_changes(d, d.procedure.terms_snapshot()))
         _notify(dossier, "dossier_received")
         return dossier
 

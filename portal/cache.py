@@ -1,0 +1,54 @@
+"""Cache plumbing: a Redis cache backend that reuses its client, and the agency-tree
+generation that caches of routing facts are keyed on."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.core.cache import cache
+from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
+from django.core.cache.backends.redis import RedisCacheClient
+from django.db import connection, transaction
+
+
+class ReusedClientRedisCacheClient(RedisCacheClient):
+    """Django's client builds a new `redis.Redis` (and its table of ~170 response callbacks)
+    on every cache call; a client is thread-safe and bound to its pool, so keep one per pool."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, object] = {}
+
+    def get_client(self, key=None, *, write=False):
+        index = self._get_connection_pool_index(write)
+        client = self._clients.get(index)
+        if client is None:
+            client = self._clients[index] = self._client(
+                connection_pool=self._get_connection_pool(write))
+        return client
+
+
+class RedisCache(DjangoRedisCache):
+    """django.core.cache.backends.redis.RedisCache with ReusedClientRedisCacheClient."""
+
+    def __init__(self, server, params) -> None:
+        super().__init__(server, params)
+        self._class = ReusedClientRedisCacheClient
+
+
+def agency_tree_key() -> str:
+    """Per database, so portals (or parallel test databases) sharing one Redis never mix."""
+    return f"portal:agency-tree-generation:{connection.settings_dict['NAME']}"
+
+
+def new_tree_generation() -> str:
+    generation = uuid.uuid4().hex
+    cache.set(agency_tree_key(), generation, timeout=None)
+    return generation
+
+
+def bump_agency_tree_generation() -> None:
+    """Forget every cached fact about the agency tree: now (for this transaction) and again
+    at commit (so a reader that cached the old tree meanwhile is not believed afterwards)."""
+    new_tree_generation()
+    transaction.on_commit(new_tree_generation)
