@@ -13,7 +13,7 @@ def tracking_url(dossier: Dossier) -> str:
                                                           args=[dossier.code or ""])
 
 
-def notify_applicant(dossier: Dossier, code: str) -> None:
+def notify_applicant(dossier: Dossier, code: str, template=None) -> None:
     """E-mail and SMS the owner (and the submitter's phone if the owner has none) about an
     event; one message per dossier, event and channel however often this runs."""
     from portal.notifications import notify
@@ -33,7 +33,7 @@ def notify_applicant(dossier: Dossier, code: str) -> None:
     notify(code=code, context=context, email=dossier.owner_email or None,
            phone=dossier.owner_phone or dossier.submitter_phone or None,
            object_ref=f"dossier:{dossier.pk}",
-           event_key=f"dossier:{dossier.pk}:{code}:{_event_id(dossier)}")
+           event_key=f"dossier:{dossier.pk}:{code}:{_event_id(dossier)}", template=template)
 
 
 def _event_id(dossier: Dossier) -> int:

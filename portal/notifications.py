@@ -25,6 +25,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
@@ -228,8 +229,31 @@ def check_template_syntax(text: str) -> None:
                               params={"error": exc}) from exc
 
 
-def _active_template(code: str) -> MessageTemplate:
-    template = MessageTemplate.objects.filter(code=code).first()
+def templates_cache_key() -> str:
+    return f"portal:message-templates:v1:{connection.settings_dict['NAME']}"
+
+
+def find_template(code: str) -> MessageTemplate | None:
+    """The template row of `code` (None if missing), for busy paths that hand it to `notify`.
+    All rows are cached together; saving or deleting one forgets them (`forget_templates`),
+    and a change made around the models (a queryset update) is seen within the timeout."""
+    table = cache.get(templates_cache_key())
+    if table is None:
+        table = {t.code: t for t in MessageTemplate.objects.all()}
+        cache.set(templates_cache_key(), table, timeout=300)
+    return table.get(code)
+
+
+def forget_templates() -> None:
+    """Drop the cached rows now and again at commit (a reader may have cached the old rows
+    in between)."""
+    cache.delete(templates_cache_key())
+    transaction.on_commit(lambda: cache.delete(templates_cache_key()))
+
+
+def _active_template(code: str, template: MessageTemplate | None = None) -> MessageTemplate:
+    template = template if template is not None and template.code == code else (
+        MessageTemplate.objects.filter(code=code).first())
     if template is None and code in DEFAULT_TEMPLATES:
         logger.warning("Message template %s is missing; using the built-in default text", code)
         template = MessageTemplate(code=code, **DEFAULT_TEMPLATES[code])
@@ -303,6 +327,7 @@ def notify(
     phone: str | None,
     object_ref: str,
     event_key: str,
+    template: MessageTemplate | None = None,
 ) -> list[Notification]:
     """Queue the message `code` to the applicant by e-mail and SMS; send after commit.
 
@@ -314,10 +339,12 @@ def notify(
     - runs in the caller's transaction and enqueues the delivery task on commit, so a rolled
       back action sends nothing;
     - an inactive template means the administrator turned the message off: nothing is written
-      and [] is returned; an unknown code raises NotFoundError.
+      and [] is returned; an unknown code raises NotFoundError;
+    - `template` is the row of `code` when the caller fetched it beforehand (`find_template`),
+      e.g. so as not to read it while holding a lock.
     """
     try:
-        template = _active_template(code)
+        template = _active_template(code, template)
     except DomainError as exc:
         if exc.code != "message_template_inactive":
             raise

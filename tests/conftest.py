@@ -3,12 +3,14 @@
 from dataclasses import dataclass
 
 import pytest
+from django.core.cache import cache
 
 from portal import services
 from portal.cache import new_tree_generation
 from portal.calendar import clear_calendar_cache
 from portal.choices import AgencyKind, AgencyLevel, Role
 from portal.models import Agency
+from portal.notifications import templates_cache_key
 from tests.factories import AgencyFactory, UserFactory
 from tthc.snapshots import clear_terms_cache
 
@@ -19,6 +21,7 @@ def _forget_cached_facts() -> None:
     clear_calendar_cache()
     clear_terms_cache()
     new_tree_generation()
+    cache.delete(templates_cache_key())
 
 
 @pytest.fixture(autouse=True)

@@ -34,6 +34,7 @@ from portal.calendar import get_calendar
 from portal.choices import TimeUnit
 from portal.errors import InvalidInput
 from portal.models import Agency, User
+from portal.notifications import find_template
 from tthc.choices import Channel as ProcedureChannel
 from tthc.eforms import validate_data
 from tthc.models import Procedure
@@ -357,6 +358,7 @@ def intake_at_desk(*, officer: User, request: IntakeRequest, channel: str = Chan
         raise InvalidInput("postal_tracking", _("Vui lòng nhập số vận đơn bưu chính."))
     _validate(request, channel)
     terms = request.procedure.terms_snapshot()
+    message = find_template("dossier_received")  # read before the counter row is locked
     with cleanup_on_failure() as stored, transaction.atomic():
         dossier = _dossier_of(request, channel=channel, account=None, created_by=officer,
                               status=DossierStatus.SUBMITTED, terms=terms)
@@ -378,7 +380,7 @@ def intake_at_desk(*, officer: User, request: IntakeRequest, channel: str = Chan
         for doc in documents:
             doc.dossier = dossier
         DossierDocument.objects.bulk_create(documents)
-        _notify(dossier, "dossier_received")
+        _notify(dossier, "dossier_received", message)
         return dossier
 
 
@@ -424,11 +426,12 @@ def _receipt_changes(dossier: Dossier, terms: dict) -> dict:
 def receive(*, dossier_id: int, officer: User) -> Dossier:
     """Receive a dossier: code, terms snapshot, clock start and due time, slip version. The
     code is taken only once the action is allowed, so a refused receipt uses no number."""
+    message = find_template("dossier_received")  # read before the counter row is locked
     with transaction.atomic():
         dossier = apply_transition(
             dossier_id=dossier_id, action=Action.RECEIVE, actor=officer,
             compute=lambda d: _receipt_changes(d, d.procedure.terms_snapshot()))
-        _notify(dossier, "dossier_received")
+        _notify(dossier, "dossier_received", message)
         return dossier
 
 
@@ -455,8 +458,8 @@ def reject_intake(*, dossier_id: int, officer: User, reason: str) -> Dossier:
         return dossier
 
 
-def _notify(dossier: Dossier, code: str) -> None:
+def _notify(dossier: Dossier, code: str, template=None) -> None:
     """Tell the applicant by e-mail and SMS (portal.notifications), after commit."""
     from hoso.notify import notify_applicant
 
-    notify_applicant(dossier, code)
+    notify_applicant(dossier, code, template)

@@ -1,0 +1,93 @@
+"""A receipt is cheap and its caches are never stale: the procedure's terms, the route facts
+and the message template are cached, and every change that can alter them is seen at once."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from hoso.choices import Action
+from hoso.models import Dossier
+from hoso.services import intake
+from hoso.workflow import apply_to_new
+from portal.errors import InvalidInput
+from portal.models import MessageTemplate, Notification
+from tests.hoso.conftest import desk_receive, pdf_upload
+from tthc.admin import bump_version
+from tthc.choices import ImplementerRelation
+from tthc.models import ProcedureAgency
+
+pytestmark = pytest.mark.django_db
+
+
+def receipt_queries(officer, procedure, agency, papers) -> list[str]:
+    desk_receive(officer, procedure, agency)  # warm the caches
+    with CaptureQueriesContext(connection) as captured:
+        desk_receive(officer, procedure, agency, papers=papers)
+    return [q["sql"] for q in captured.captured_queries]
+
+
+def test_a_desk_receipt_writes_each_table_once_whatever_the_number_of_papers(
+        province, birth_procedure, desk_a1):
+    two = receipt_queries(desk_a1, birth_procedure, province.commune_a1, [
+        intake.PaperIn(position=1, originals=1, file=pdf_upload()),
+        intake.PaperIn(position=2, originals=1)])
+    three = receipt_queries(desk_a1, birth_procedure, province.commune_a1, [
+        intake.PaperIn(position=1, originals=1, file=pdf_upload()),
+        intake.PaperIn(position=2, originals=1, copies=2, file=pdf_upload("chung-sinh.pdf"))])
+    assert len(two) == len(three)
+    writes = [q.split()[2].strip('"') for q in three if q.startswith("INSERT")]
+    # e-mail and SMS go in one statement; the counter upsert is the only other write
+    assert sorted(writes) == sorted(["hoso_dossiercounter", "hoso_dossier", "hoso_dossierevent",
+                                     "hoso_dossierdocument", "portal_notification"])
+    assert not [q for q in three if q.startswith("UPDATE")]  # inserted once, as received
+    assert len(three) <= 8
+
+
+def test_a_procedure_amendment_is_seen_by_the_next_receipt(province, birth_procedure,
+                                                           desk_a1):
+    desk_receive(desk_a1, birth_procedure, province.commune_a1)
+    ProcedureAgency.objects.create(procedure=birth_procedure, agency=province.commune_a1,
+                                   relation=ImplementerRelation.EXCLUDED)
+    bump_version(birth_procedure.pk)  # what the admin site does on any amendment
+    birth_procedure.refresh_from_db()
+    with pytest.raises(InvalidInput) as refused:
+        desk_receive(desk_a1, birth_procedure, province.commune_a1)
+    assert refused.value.code == "not_carried_out"
+
+
+def test_an_agency_change_is_seen_by_the_next_receipt(province, birth_procedure, desk_a1):
+    desk_receive(desk_a1, birth_procedure, province.commune_a1,
+                 deciding=province.commune_b1)
+    province.commune_b1.is_active = False
+    province.commune_b1.save()
+    with pytest.raises(InvalidInput) as refused:
+        desk_receive(desk_a1, birth_procedure, province.commune_a1,
+                     deciding=province.commune_b1)
+    assert refused.value.code == "not_carried_out"
+
+
+def test_an_edited_message_is_used_by_the_next_receipt(province, birth_procedure, desk_a1):
+    desk_receive(desk_a1, birth_procedure, province.commune_a1)
+    template = MessageTemplate.objects.get(code="dossier_received")
+    template.sms_body = "Đã nhận hồ sơ {{ dossier_code }}."
+    template.save()
+    dossier = desk_receive(desk_a1, birth_procedure, province.commune_a1)
+    sms = Notification.objects.get(object_ref=f"dossier:{dossier.pk}", channel="sms")
+    assert sms.body == f"Đã nhận hồ sơ {dossier.code}."
+
+
+def test_an_amended_procedure_gives_new_terms_to_new_dossiers_only(province, birth_procedure,
+                                                                   desk_a1):
+    old = desk_receive(desk_a1, birth_procedure, province.commune_a1)
+    bump_version(birth_procedure.pk)
+    birth_procedure.refresh_from_db()
+    new = desk_receive(desk_a1, birth_procedure, province.commune_a1)
+    assert (old.terms["procedure"]["version"], new.terms["procedure"]["version"]) == (1, 2)
+    new.terms["documents"].clear()  # each dossier holds its own copy
+    assert Dossier.objects.get(pk=old.pk).terms["documents"]
+
+
+def test_apply_to_new_takes_only_an_unsaved_dossier(province, birth_procedure, desk_a1):
+    dossier = desk_receive(desk_a1, birth_procedure, province.commune_a1)
+    with pytest.raises(ValueError, match="unsaved"):
+        apply_to_new(dossier, action=Action.RECEIVE, actor=desk_a1)
