@@ -99,3 +99,55 @@ class Action(models.TextChoices):
     RECEIVE = "receive", _("Tiếp nhận")
     REJECT_INTAKE = "reject_intake", _("Từ chối tiếp nhận")
     WITHDRAW = "withdraw", _("Rút hồ sơ")
+    START = "start", _("Bắt đầu giải quyết")
+    ASSIGN = "assign", _("Phân công xử lý")
+    FORWARD = "forward", _("Chuyển bước tiếp theo")
+    SEND_BACK = "send_back", _("Trả lại bước trước")
+    TRANSFER = "transfer", _("Chuyển liên thông")
+    TRANSFER_BACK = "transfer_back", _("Trả kết quả liên thông")
+    REQUEST_SUPPLEMENT = "request_supplement", _("Yêu cầu bổ sung hồ sơ")
+    SUPPLEMENT = "supplement", _("Bổ sung hồ sơ")
+    REQUEST_OBLIGATION = "request_obligation", _("Yêu cầu thực hiện nghĩa vụ tài chính")
+    OBLIGATION_MET = "obligation_met", _("Đã thực hiện nghĩa vụ tài chính")
+    APOLOGIZE = "apologize", _("Xin lỗi và hẹn lại ngày trả kết quả")
+    REFUSE = "refuse", _("Từ chối giải quyết")
+    STOP = "stop", _("Dừng giải quyết")
+    RESOLVE = "resolve", _("Hoàn thành giải quyết")
+    RETURN_RESULT = "return_result", _("Trả kết quả")
+    RATE = "rate", _("Đánh giá")
+
+
+class StepOutcome(models.TextChoices):
+    OPEN = "open", _("Đang xử lý")
+    DONE = "done", _("Hoàn thành")
+    SENT_BACK = "sent_back", _("Trả lại bước trước")
+    TRANSFERRED = "transferred", _("Chuyển liên thông")
+    CLOSED = "closed", _("Kết thúc (hồ sơ dừng, rút hoặc từ chối)")
+
+
+class ReturnMethod(models.TextChoices):
+    DESK = "desk", _("Trả tại Bộ phận Một cửa")
+    POST = "post", _("Trả qua dịch vụ bưu chính")
+    ONLINE = "online", _("Trả trực tuyến (tải bản điện tử)")
+
+
+# National Public Service Portal status codes (DOMAIN.md §8, DOMAIN-2025.md §11).
+NATIONAL_STATUS = {
+    DossierStatus.DRAFT: None,  # never sent
+    DossierStatus.SUBMITTED: 1,  # Mới đăng ký
+    DossierStatus.AWAITING_COMPLETION: 5,  # Yêu cầu bổ sung giấy tờ (before receipt)
+    DossierStatus.RECEIVED: 2,  # Được tiếp nhận
+    DossierStatus.IN_PROGRESS: 4,  # Đang xử lý
+    DossierStatus.AWAITING_SUPPLEMENT: 5,  # Yêu cầu bổ sung giấy tờ
+    DossierStatus.AWAITING_OBLIGATION: 6,  # Yêu cầu thực hiện nghĩa vụ tài chính
+    DossierStatus.REFUSED: 3,  # Không được tiếp nhận (refused at intake or after)
+    DossierStatus.WITHDRAWN: 7,  # Công dân yêu cầu rút hồ sơ
+    DossierStatus.STOPPED: 8,  # Dừng xử lý
+    DossierStatus.RESOLVED: 9,  # Đã xử lý xong
+    DossierStatus.RETURNED: 10,  # Đã trả kết quả
+}
+
+
+def national_status(status: str) -> int | None:
+    """The national portal's status code (1–10) of an internal status; None for a draft."""
+    return NATIONAL_STATUS[DossierStatus(status)]

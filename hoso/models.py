@@ -21,7 +21,9 @@ from hoso.choices import (
     OwnerType,
     PostalService,
     ResultDelivery,
+    ReturnMethod,
     SlipVersion,
+    StepOutcome,
 )
 from portal.models import Agency, User
 from tthc.models import Procedure
@@ -122,6 +124,39 @@ class Dossier(models.Model):
     due_at = models.DateTimeField(_("hẹn trả kết quả"), null=True, blank=True)
     finished_at = models.DateTimeField(_("thời điểm có kết quả"), null=True, blank=True)
     returned_at = models.DateTimeField(_("thời điểm trả kết quả"), null=True, blank=True)
+    # --- processing (hoso.services.processing) ---
+    handling_agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="handled_dossiers",
+        verbose_name=_("cơ quan đang xử lý"))
+    current_step = models.ForeignKey(
+        "DossierStep", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("bước đang xử lý"))
+    assignee = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="assigned_dossiers",
+        verbose_name=_("cán bộ đang xử lý"))
+    # The 766 measure: the receipt's due time moved by every pause (supplement, financial
+    # obligation), whatever the procedure's supplement rule (DOMAIN-2025.md N24).
+    kpi_due_at = models.DateTimeField(_("hạn tính chỉ số 766"), null=True, blank=True)
+    paused_at = models.DateTimeField(_("tạm dừng tính thời hạn từ"), null=True, blank=True)
+    paused_seconds = models.PositiveBigIntegerField(_("thời gian tạm dừng (giây làm việc)"),
+                                                    default=0, db_default=0)
+    supplement_count = models.PositiveSmallIntegerField(_("số lần yêu cầu bổ sung"), default=0,
+                                                        db_default=0)
+    counted_overdue = models.BooleanField(
+        _("tính là quá hạn (yêu cầu bổ sung lần 2 trở lên)"), default=False, db_default=False)
+    # Mẫu 04: the apology's new appointment; the original due time is never overwritten (N32).
+    extended_due_at = models.DateTimeField(_("ngày hẹn trả mới"), null=True, blank=True)
+    apology_count = models.PositiveSmallIntegerField(_("số lần xin lỗi, gia hạn"), default=0,
+                                                     db_default=0)
+    stop_reason = models.TextField(_("lý do dừng giải quyết"), blank=True, db_default="")
+    withdraw_reason = models.TextField(_("lý do rút hồ sơ"), blank=True, db_default="")
+    fee_paid_at = models.DateTimeField(_("đã nộp phí, lệ phí lúc"), null=True, blank=True)
+    return_method = models.CharField(_("hình thức trả kết quả"), max_length=10, blank=True,
+                                     choices=ReturnMethod.choices, db_default="")
+    returned_to = models.CharField(_("người nhận kết quả"), max_length=255, blank=True,
+                                   db_default="")
+    return_tracking_number = models.CharField(_("số vận đơn trả kết quả"), max_length=50,
+                                              blank=True, db_default="")
     created_at = models.DateTimeField(_("ngày tạo"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("cập nhật"), auto_now=True)
 
@@ -160,6 +195,11 @@ class Dossier(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in DossierStatus.open_states()
+
+    @property
+    def appointment(self):
+        """The appointment in force: the apology's new date if any, else the due time."""
+        return self.extended_due_at or self.due_at
 
     def is_overdue(self, at=None) -> bool:
         """Open past its due time (overdue is computed, never stored — DESIGN.md §4)."""
@@ -232,6 +272,140 @@ class DossierEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} @ {self.at:%H:%M %d/%m/%Y}"
+
+
+class DossierStep(models.Model):
+    """One spell of a dossier at one workflow step (or at another agency, liên thông): who
+    holds it, from when, until when it is due, when it ended and whether on time. A step sent
+    back and entered again gets a new row, so the rows are the handovers of the control sheet
+    (Mẫu 05/06, N27)."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField(_("bước"))
+    name = models.CharField(_("tên bước"), max_length=255)
+    role = models.CharField(_("vai trò"), max_length=30, blank=True)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("cơ quan"))
+    assignee = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="+", verbose_name=_("cán bộ xử lý"))
+    transfer_from = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("chuyển liên thông từ"))
+    started_at = models.DateTimeField(_("bắt đầu"))
+    due_at = models.DateTimeField(_("hạn xử lý"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("kết thúc"), null=True, blank=True)
+    on_time = models.BooleanField(_("đúng hạn"), null=True)
+    outcome = models.CharField(_("kết quả bước"), max_length=20, choices=StepOutcome.choices,
+                               default=StepOutcome.OPEN)
+    note = models.TextField(_("ghi chú"), blank=True)
+
+    class Meta:
+        verbose_name = _("bước xử lý")
+        verbose_name_plural = _("bước xử lý")
+        ordering = ["started_at", "pk"]
+        indexes = [models.Index(fields=["assignee", "outcome"], name="step_assignee_outcome"),
+                   models.Index(fields=["agency", "outcome"], name="step_agency_outcome")]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.name}"
+
+
+class SupplementRequest(models.Model):
+    """A request to supplement a received dossier (Mẫu 02 after receipt): every missing or
+    wrong paper with its reason (N21). Once per dossier as the rule; a further request needs
+    a reason and an approver and counts the dossier overdue for the 766 index (N22)."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE,
+                                related_name="supplement_requests")
+    number = models.PositiveSmallIntegerField(_("lần"))
+    items = models.JSONField(_("nội dung cần bổ sung"), default=list)
+    reason = models.TextField(_("lý do yêu cầu thêm lần nữa"), blank=True)
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    approved_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("người phê duyệt"))
+    requested_at = models.DateTimeField(_("thời điểm yêu cầu"))
+    clock_rule = models.CharField(_("cách tính thời hạn"), max_length=10)
+    due_at_before = models.DateTimeField(_("hạn trả trước khi bổ sung"), null=True)
+    received_at = models.DateTimeField(_("thời điểm nhận bổ sung"), null=True, blank=True)
+    due_at_after = models.DateTimeField(_("hạn trả mới"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("yêu cầu bổ sung")
+        verbose_name_plural = _("yêu cầu bổ sung")
+        ordering = ["number"]
+        constraints = [models.UniqueConstraint(fields=["dossier", "number"],
+                                               name="unique_supplement_number")]
+
+    def __str__(self) -> str:
+        return f"Yêu cầu bổ sung lần {self.number}"
+
+
+class Apology(models.Model):
+    """Mẫu 04: apology and new appointment, issued before the due time with its reason."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="apologies")
+    reason = models.TextField(_("lý do"))
+    new_due_at = models.DateTimeField(_("ngày hẹn trả mới"))
+    issued_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField(_("thời điểm"))
+
+    class Meta:
+        verbose_name = _("văn bản xin lỗi, hẹn lại")
+        verbose_name_plural = _("văn bản xin lỗi, hẹn lại")
+        ordering = ["issued_at"]
+
+    def __str__(self) -> str:
+        return f"Xin lỗi, hẹn lại {self.new_due_at:%d/%m/%Y}"
+
+
+class Result(models.Model):
+    """The result of a dossier: the document issued, its number and date; for an e-result,
+    the signed PDF (code `<dossier code>-KQ<n>`, N35)."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="results")
+    code = models.CharField(_("mã kết quả"), max_length=60, unique=True)
+    name = models.CharField(_("tên giấy tờ kết quả"), max_length=500)
+    number = models.CharField(_("số, ký hiệu"), max_length=100)
+    issued_on = models.DateField(_("ngày ban hành"))
+    signer = models.CharField(_("người ký"), max_length=255, blank=True)
+    electronic = models.BooleanField(_("bản điện tử"), default=False)
+    file = models.FileField(_("tệp kết quả"), storage=get_private_storage,
+                            upload_to="results/%Y/%m/", blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    added_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("kết quả giải quyết")
+        verbose_name_plural = _("kết quả giải quyết")
+        ordering = ["added_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} số {self.number}"
+
+
+class Rating(models.Model):
+    """The applicant's rating of the service after return: one per dossier; 1–5 per
+    criterion (DOMAIN.md §1 "Evaluation") and a comment."""
+
+    dossier = models.OneToOneField(Dossier, on_delete=models.CASCADE, related_name="rating")
+    scores = models.JSONField(_("điểm theo tiêu chí"))
+    comment = models.TextField(_("ý kiến"), blank=True)
+    rated_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="+")
+    rated_at = models.DateTimeField(_("thời điểm"))
+
+    class Meta:
+        verbose_name = _("đánh giá")
+        verbose_name_plural = _("đánh giá")
+
+    def __str__(self) -> str:
+        return f"Đánh giá {self.average:.1f}/5"
+
+    @property
+    def average(self) -> float:
+        values = list(self.scores.values())
+        return sum(values) / len(values) if values else 0.0
 
 
 class DossierCounter(models.Model):

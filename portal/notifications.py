@@ -92,6 +92,18 @@ TEMPLATE_VARIABLES: dict[str, dict[str, str]] = {
         **_DOSSIER_VARIABLES,
         "reason": "Lý do từ chối (văn bản)",
     },
+    "dossier_apology": {
+        **_DOSSIER_VARIABLES,
+        "reason": "Lý do chậm (văn bản)",
+        "new_due_at": "Ngày hẹn trả mới (ngày giờ)",
+    },
+    "dossier_stopped": {**_DOSSIER_VARIABLES, "reason": "Lý do dừng giải quyết (văn bản)"},
+    "dossier_resolved": _DOSSIER_VARIABLES,
+    "dossier_assigned": {
+        "dossier_code": "Mã hồ sơ", "procedure_name": "Tên thủ tục hành chính",
+        "owner_name": "Chủ hồ sơ", "officer_name": "Họ tên cán bộ nhận hồ sơ",
+        "due_at": "Hạn trả kết quả (ngày giờ)",
+    },
 }
 
 
@@ -179,6 +191,78 @@ Trân trọng,
             "Hồ sơ {{ dossier_code|default:procedure_name|truncatechars:60 }} không được "
             "tiếp nhận, giải quyết. Xem lý do tại: {{ tracking_url }}"
         ),
+    },
+    {
+        "code": "dossier_apology",
+        "name": "Xin lỗi và hẹn lại ngày trả kết quả",
+        "email_subject": "[{{ site_name }}] Hồ sơ {{ dossier_code }}: hẹn lại ngày trả kết quả",
+        "email_body": """Kính gửi: {{ owner_name }}
+
+{{ deciding_agency }} xin lỗi Ông/Bà vì hồ sơ {{ dossier_code }} (thủ tục: {{ procedure_name }}) chưa giải quyết xong theo hẹn.
+
+Lý do: {{ reason }}
+Ngày hẹn trả kết quả mới: {{ new_due_at|date:"H:i d/m/Y" }}
+
+Tra cứu hồ sơ tại: {{ tracking_url }}
+
+Trân trọng,
+{{ site_name }} — {{ province_name }}
+(Thư gửi tự động, vui lòng không trả lời thư này.)
+""",  # noqa: E501 (one line per paragraph of the e-mail)
+        "sms_body": ("Hồ sơ {{ dossier_code }} chậm so với hẹn. Xin lỗi Ông/Bà; hẹn trả mới: "
+                     "{{ new_due_at|date:\"H:i d/m/Y\" }}. Tra cứu: {{ tracking_url }}"),
+    },
+    {
+        "code": "dossier_stopped",
+        "name": "Dừng giải quyết hồ sơ",
+        "email_subject": "[{{ site_name }}] Hồ sơ {{ dossier_code }} dừng giải quyết",
+        "email_body": """Kính gửi: {{ owner_name }}
+
+{{ deciding_agency }} thông báo dừng giải quyết hồ sơ {{ dossier_code }} (thủ tục: {{ procedure_name }}).
+
+Lý do:
+{{ reason }}
+
+Xem chi tiết tại: {{ tracking_url }}
+
+Trân trọng,
+{{ site_name }} — {{ province_name }}
+(Thư gửi tự động, vui lòng không trả lời thư này.)
+""",  # noqa: E501 (one line per paragraph of the e-mail)
+        "sms_body": ("Hồ sơ {{ dossier_code }} đã dừng giải quyết. Xem lý do tại: "
+                     "{{ tracking_url }}"),
+    },
+    {
+        "code": "dossier_resolved",
+        "name": "Đã có kết quả giải quyết",
+        "email_subject": "[{{ site_name }}] Hồ sơ {{ dossier_code }} đã có kết quả",
+        "email_body": """Kính gửi: {{ owner_name }}
+
+Hồ sơ {{ dossier_code }} (thủ tục: {{ procedure_name }}) đã có kết quả giải quyết.
+
+Ông/Bà nhận kết quả tại {{ receiving_agency }} hoặc theo hình thức đã đăng ký; khi nhận vui lòng mang theo Giấy tiếp nhận hồ sơ và hẹn trả kết quả hoặc cho biết mã hồ sơ.
+
+Tra cứu hồ sơ tại: {{ tracking_url }}
+
+Trân trọng,
+{{ site_name }} — {{ province_name }}
+(Thư gửi tự động, vui lòng không trả lời thư này.)
+""",  # noqa: E501 (one line per paragraph of the e-mail)
+        "sms_body": ("Hồ sơ {{ dossier_code }} đã có kết quả. Tra cứu: {{ tracking_url }}"),
+    },
+    {
+        "code": "dossier_assigned",
+        "name": "Hồ sơ chuyển đến cán bộ xử lý",
+        "email_subject": "[{{ site_name }}] Hồ sơ {{ dossier_code }} chuyển đến Ông/Bà",
+        "email_body": """Kính gửi: {{ officer_name }}
+
+Hồ sơ {{ dossier_code }} (thủ tục: {{ procedure_name }}; chủ hồ sơ: {{ owner_name }}) vừa được chuyển đến Ông/Bà xử lý.
+Hạn trả kết quả: {{ due_at|date:"H:i d/m/Y" }}
+
+Trân trọng,
+{{ site_name }}
+""",  # noqa: E501 (one line per paragraph of the e-mail)
+        "sms_body": "",
     },
 ]
 DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {

@@ -47,6 +47,8 @@ PORTAL_WORKING_HOURS = env.str("PORTAL_WORKING_HOURS", default="07:30-11:30,13:3
 # Same-day services received after this time are due the next working day.
 # [K] DOMAIN-2025.md §3.4 / N29–N30 (NĐ 61/2018 Art. 18 as recalled): default 15:00.
 PORTAL_SAME_DAY_CUTOFF = env.str("PORTAL_SAME_DAY_CUTOFF", default="15:00")
+# How many times an agency may apologise and set a new appointment (Mẫu 04; N32 [K], default 1).
+PORTAL_MAX_APOLOGIES = env.int("PORTAL_MAX_APOLOGIES", default=1)
 
 # Public address of the portal, printed in QR codes and e-mails (tracking links).
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")

@@ -70,6 +70,7 @@ class ProcedureForm(forms.ModelForm):
         model = Procedure
         fields = [
             "national_code", "name", "field", "processing_time", "time_unit", "same_day_cutoff",
+            "supplement_clock", "fee_timing",
             "service_mode", "accepts_direct", "accepts_postal", "accepts_online", "online_only",
             "boundary_free", "boundary_free_scope", "boundary_free_decision",
             "boundary_free_from", "boundary_free_until", "result_name", "result_type",

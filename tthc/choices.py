@@ -59,3 +59,22 @@ class StepAgency(models.TextChoices):
 class ImplementerRelation(models.TextChoices):
     IMPLEMENTS = "implements", _("Thực hiện")
     EXCLUDED = "excluded", _("Không thực hiện")
+
+
+class ClockRule(models.TextChoices):
+    """What a supplement does to the clock (DOMAIN-2025.md N24) [K]: restart the whole
+    processing time once the complete dossier is back (older legal wording; default) or
+    pause it for the time the citizen took."""
+
+    RESTART = "restart", _("Tính lại từ đầu khi nhận đủ hồ sơ bổ sung")
+    PAUSE = "pause", _("Tạm dừng trong thời gian chờ bổ sung")
+
+
+class FeeTiming(models.TextChoices):
+    """When the fee is collected: at intake (desk cash or online, default), before processing
+    starts (DESIGN.md §4: blocks `start` until paid) or when the result is returned (blocks
+    `return_result` until paid)."""
+
+    AT_INTAKE = "at_intake", _("Nộp khi tiếp nhận")
+    BEFORE_PROCESSING = "before_processing", _("Nộp trước khi giải quyết")
+    AT_RETURN = "at_return", _("Nộp khi nhận kết quả")

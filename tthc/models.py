@@ -16,7 +16,9 @@ from tthc.choices import (
     LEGACY_LEVEL,
     BoundaryFreeScope,
     Channel,
+    ClockRule,
     FeeKind,
+    FeeTiming,
     ImplementerRelation,
     ResultType,
     ServiceMode,
@@ -76,6 +78,11 @@ class Procedure(models.Model):
                                  default=TimeUnit.WORKING_DAYS)
     same_day_cutoff = models.BooleanField(
         _("trả trong ngày, sau 15 giờ trả ngày làm việc tiếp theo"), default=False)
+    supplement_clock = models.CharField(
+        _("thời hạn sau khi bổ sung hồ sơ"), max_length=10, choices=ClockRule.choices,
+        default=ClockRule.RESTART)
+    fee_timing = models.CharField(_("thời điểm nộp phí, lệ phí"), max_length=20,
+                                  choices=FeeTiming.choices, default=FeeTiming.AT_INTAKE)
     service_mode = models.CharField(_("mức độ dịch vụ công trực tuyến"), max_length=10,
                                     choices=ServiceMode.choices, default=ServiceMode.INFO)
     accepts_direct = models.BooleanField(_("nộp trực tiếp"), default=True)

@@ -36,7 +36,7 @@ PROCEDURE_KEYS = {
     "boundary_free", "boundary_free_scope", "boundary_free_decision", "boundary_free_from",
     "boundary_free_until", "result_name", "result_type", "result_electronic", "legal_basis",
     "interagency", "competent_authority", "announcing_decision", "source", "illustrative",
-    "published_from", "retired_on", "notes", "featured",
+    "published_from", "retired_on", "notes", "featured", "supplement_clock", "fee_timing",
 }
 RECORD_KEYS = PROCEDURE_KEYS | {"national_code", "field", "levels", "channels", "documents",
                                 "fees", "workflows", "eform"}

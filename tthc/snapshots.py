@@ -53,6 +53,8 @@ def _build_terms(procedure) -> dict:
             "processing_time": str(procedure.processing_time),
             "time_unit": procedure.time_unit,
             "same_day_cutoff": procedure.same_day_cutoff,
+            "supplement_clock": procedure.supplement_clock,
+            "fee_timing": procedure.fee_timing,
             "service_mode": procedure.service_mode,
             "channels": procedure.channels,
             "online_only": procedure.online_only,

@@ -412,11 +412,14 @@ def _receipt_changes(dossier: Dossier, terms: dict) -> dict:
     now = timezone.now()
     day = timezone.localdate(now)
     calendar = get_calendar(dossier.deciding_agency)
+    due = due_time(dossier.procedure, terms, now, dossier.deciding_agency)
     return {
         "received_at": now,
         "terms": terms,
         "clock_start_at": calendar.next_working_moment(now),
-        "due_at": due_time(dossier.procedure, terms, now, dossier.deciding_agency),
+        "due_at": due,
+        "kpi_due_at": due,
+        "handling_agency": dossier.deciding_agency,
         "slip_version": slip_version_on(day),
         "code": codes.new_code(receiving=dossier.receiving_agency,
                                deciding=dossier.deciding_agency, day=day),

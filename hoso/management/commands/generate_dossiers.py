@@ -147,7 +147,7 @@ DOSSIER_COLUMNS = (
     "result_delivery", "delivery_address", "postal_service", "postal_tracking_number",
     "fee_total", "idempotency_key", "refusal_reason", "completion_request", "submitted_at",
     "intake_due_at", "received_at", "clock_start_at", "due_at", "finished_at", "returned_at",
-    "created_at", "updated_at")
+    "created_at", "updated_at", "kpi_due_at", "handling_agency_id")
 EVENT_COLUMNS = ("dossier_id", "at", "actor_id", "agency_id", "action", "status_before",
                  "status_after", "note", "data")
 REFUSAL_REASON = "Hồ sơ không đủ điều kiện giải quyết theo quy định."
@@ -614,7 +614,8 @@ class Generator:
             REFUSAL_CSV if d.status == DossierStatus.REFUSED else "", "",
             stamp(d.submitted), stamp(d.idue), stamp(received), stamp(received), stamp(d.due),
             stamp(d.finished), stamp(d.returned), stamp(d.submitted or received),
-            stamp(d.final[3] if d.final else received))) + "\n"
+            stamp(d.final[3] if d.final else received), stamp(d.due),
+            NULL if received is None else d.deciding.text)) + "\n"
 
     def _event_lines(self, d: Draft) -> list[str]:
         """CSV lines of hoso_dossierevent (EVENT_COLUMNS): the receipt, the last change."""
