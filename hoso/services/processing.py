@@ -366,7 +366,7 @@ def add_result(*, dossier_id: int, officer: User, result: ResultIn) -> Result:
         raise InvalidInput("result_incomplete", _("Vui lòng nhập tên và số, ký hiệu của kết "
                                                   "quả."))
     with cleanup_on_failure() as stored, transaction.atomic():
-        dossier = Dossier.objects.select_for_update().select_related(
+        dossier = Dossier.objects.select_for_update(of=("self",)).select_related(
             "deciding_agency", "handling_agency").get(pk=dossier_id)
         from hoso.workflow import TRANSITIONS, _may
 
