@@ -16,7 +16,7 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from hoso import selectors
-from hoso.choices import Channel
+from hoso.choices import Channel, ReturnMethod
 from hoso.models import Dossier, DossierEvent
 from hoso.services import intake
 from portal.choices import Role
@@ -225,6 +225,103 @@ class DossierAction(APIView):
         return Response(DossierSerializer(dossier).data)
 
 
+class ActionInput(serializers.Serializer):
+    """The fields the processing actions take (each action reads its own)."""
+
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    assignee = serializers.CharField(required=False, help_text="tên đăng nhập cán bộ")
+    approver = serializers.CharField(required=False, help_text="tên đăng nhập lãnh đạo")
+    agency = serializers.CharField(required=False, help_text="mã cơ quan nhận liên thông")
+    items = serializers.ListField(child=serializers.DictField(), required=False, default=list)
+    new_due_at = serializers.DateTimeField(required=False)
+    method = serializers.ChoiceField(choices=ReturnMethod.choices, required=False)
+    returned_to = serializers.CharField(required=False, allow_blank=True, default="")
+    tracking_number = serializers.CharField(required=False, allow_blank=True, default="")
+    scores = serializers.DictField(child=serializers.IntegerField(), required=False)
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+def _user(username: str | None, field: str):
+    from portal.models import User
+
+    user = User.objects.filter(username=username or "").first()
+    if user is None:
+        raise InvalidInput(f"{field}_not_found", _("Không tìm thấy cán bộ “%(name)s”.")
+                           % {"name": username or ""})
+    return user
+
+
+def _run_action(action: str, dossier: Dossier, user, data: dict):
+    """Call the processing service of `action` with the request's fields."""
+    from hoso.services import processing
+
+    pk = dossier.pk
+    verbs = {
+        "start": lambda: processing.start(dossier_id=pk, officer=user),
+        "assign": lambda: processing.assign(dossier_id=pk, leader=user,
+                                            assignee=_user(data.get("assignee"), "assignee")),
+        "forward": lambda: processing.forward(
+            dossier_id=pk, officer=user, note=data["note"],
+            assignee=_user(data["assignee"], "assignee") if data.get("assignee") else None),
+        "send_back": lambda: processing.send_back(dossier_id=pk, officer=user,
+                                                  reason=data["reason"]),
+        "transfer": lambda: processing.transfer(dossier_id=pk, officer=user,
+                                                agency=_agency(data.get("agency") or ""),
+                                                note=data["note"]),
+        "transfer_back": lambda: processing.transfer_back(dossier_id=pk, officer=user,
+                                                          note=data["note"]),
+        "request_supplement": lambda: processing.request_supplement(
+            dossier_id=pk, officer=user, reason=data["reason"],
+            items=[processing.SupplementItem(str(i.get("name", "")), str(i.get("reason", "")))
+                   for i in data["items"]],
+            approver=_user(data["approver"], "approver") if data.get("approver") else None),
+        "supplement": lambda: processing.supplement(dossier_id=pk, actor=user),
+        "request_obligation": lambda: processing.request_obligation(
+            dossier_id=pk, officer=user, reason=data["reason"]),
+        "obligation_met": lambda: processing.obligation_met(dossier_id=pk, officer=user),
+        "apologize": lambda: processing.apologize(
+            dossier_id=pk, leader=user, reason=data["reason"],
+            new_due_at=data.get("new_due_at") or _missing("new_due_at")),
+        "refuse": lambda: processing.refuse(dossier_id=pk, leader=user, reason=data["reason"]),
+        "stop": lambda: processing.stop(dossier_id=pk, leader=user, reason=data["reason"]),
+        "resolve": lambda: processing.resolve(dossier_id=pk, officer=user, note=data["note"]),
+        "return_result": lambda: processing.return_result(
+            dossier_id=pk, officer=user, method=data.get("method") or "",
+            returned_to=data["returned_to"], tracking_number=data["tracking_number"]),
+        "withdraw": lambda: processing.withdraw(dossier_id=pk, actor=user,
+                                                reason=data["reason"]),
+        "rate": lambda: processing.rate(dossier_id=pk, actor=user,
+                                        scores=data.get("scores") or {},
+                                        comment=data["comment"]),
+    }
+    if action not in verbs:
+        raise Http404(_("Không có thao tác này."))
+    return verbs[action]()
+
+
+def _missing(field: str):
+    raise InvalidInput(f"{field}_required", _("Thiếu thông tin “%(field)s”.") % {"field": field})
+
+
+class DossierProcessingAction(APIView):
+    """One processing action on a dossier by its code: 409 with a code when the state or a
+    rule forbids it, 403 when the user may not, 404 for a dossier the user cannot see."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=ActionInput, responses=DossierSerializer)
+    def post(self, request, code: str, action: str):
+        dossier = Dossier.objects.filter(code=code).first()
+        if dossier is None or not selectors.can_view(request.user, dossier):
+            raise Http404(_(selectors.NOT_FOUND))
+        data = _parse(ActionInput, request)
+        _run_action(action, dossier, request.user, data)
+        fresh = Dossier.objects.select_related("procedure", "receiving_agency",
+                                               "deciding_agency").get(pk=dossier.pk)
+        return Response(DossierSerializer(fresh).data)
+
+
 class TrackingThrottle(AnonRateThrottle):
     scope = "tracking"
 
@@ -300,6 +397,8 @@ def _urls():
              name="dossier-request-completion"),
         path("dossiers/<int:dossier_id>/reject/",
              DossierAction.as_view(action="reject_intake"), name="dossier-reject"),
+        path("dossiers/<str:code>/actions/<str:action>/", DossierProcessingAction.as_view(),
+             name="dossier-action"),
         path("tracking/", Tracking.as_view(), name="tracking"),
         path("inbox/<str:queue>/", Inbox.as_view(), name="inbox"),
     ]

@@ -47,13 +47,15 @@ def get_private_storage() -> PrivateStorage:
 
 class DossierQuerySet(models.QuerySet):
     def visible_to(self, user, perm: str = "portal.view_dossier") -> DossierQuerySet:
-        """Dossiers an officer may see: received or decided in an agency of their grant's
-        subtree (portal.permissions). Citizens see their own through `of_account`."""
+        """Dossiers an officer may see: received, decided or being handled (liên thông) in
+        an agency of their grant's subtree (portal.permissions). Citizens see their own
+        through `of_account`."""
         from portal.permissions import agencies_with_perm
 
         agencies = agencies_with_perm(user, perm)
         return self.filter(models.Q(receiving_agency__in=agencies)
-                           | models.Q(deciding_agency__in=agencies))
+                           | models.Q(deciding_agency__in=agencies)
+                           | models.Q(handling_agency__in=agencies))
 
     def of_account(self, user) -> DossierQuerySet:
         return self.filter(account=user) if user.is_authenticated else self.none()

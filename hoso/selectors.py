@@ -111,8 +111,8 @@ def queue_queryset(user, queue: str, flt: InboxFilter | None = None,
         qs = Dossier.objects.visible_to(user).filter(status__in=open_states)
         order = "due_at"
         if queue == "cua-toi":
-            qs = qs.filter(Exists(DossierEvent.objects.filter(dossier=OuterRef("pk"),
-                                                              actor=user)))
+            qs = qs.filter(Q(assignee=user) | Exists(DossierEvent.objects.filter(
+                dossier=OuterRef("pk"), actor=user)))
         elif queue == "sap-den-han":
             soon = get_calendar().add(now, 1, TimeUnit.WORKING_DAYS)
             qs = qs.filter(due_at__gte=now, due_at__lte=soon)
