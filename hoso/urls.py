@@ -1,6 +1,6 @@
 from django.urls import path
 
-from hoso import views
+from hoso import slip_views, views
 
 app_name = "hoso"
 
@@ -17,6 +17,16 @@ urlpatterns = [
     path("mot-cua/tiep-nhan/", views.desk_intake_start, name="desk_intake_start"),
     path("mot-cua/tiep-nhan/<str:national_code>/", views.desk_intake, name="desk_intake"),
     path("mot-cua/ho-so/<int:dossier_id>/", views.officer_dossier, name="officer_dossier"),
+    path("mot-cua/ho-so/<int:dossier_id>/yeu-cau-bo-sung-<int:number>.pdf",
+         slip_views.supplement_slip, name="supplement_slip"),
+    path("mot-cua/ho-so/<int:dossier_id>/tu-choi-giai-quyet.pdf", slip_views.refusal_slip,
+         name="refusal_slip"),
+    path("mot-cua/ho-so/<int:dossier_id>/thong-bao-dung.pdf", slip_views.stop_notice,
+         name="stop_notice"),
+    path("mot-cua/ho-so/<int:dossier_id>/xin-loi-<int:apology_id>.pdf",
+         slip_views.apology_slip, name="apology_slip"),
+    path("mot-cua/ho-so/<int:dossier_id>/phieu-kiem-soat.pdf", slip_views.control_sheet,
+         name="control_sheet"),
     path("mot-cua/ho-so/<int:dossier_id>/<str:action>/", views.officer_action,
          name="officer_action"),
     path("mot-cua/hop-thu/", views.inbox, name="inbox"),
