@@ -253,55 +253,24 @@ def _user(username: str | None, field: str):
 
 
 def _run_action(action: str, dossier: Dossier, user, data: dict):
-    """Call the processing service of `action` with the request's fields."""
+    """Turn the request's names and codes into objects and run the action's verb."""
     from hoso.services import processing
 
-    pk = dossier.pk
-    verbs = {
-        "start": lambda: processing.start(dossier_id=pk, officer=user),
-        "assign": lambda: processing.assign(dossier_id=pk, leader=user,
-                                            assignee=_user(data.get("assignee"), "assignee")),
-        "forward": lambda: processing.forward(
-            dossier_id=pk, officer=user, note=data["note"],
-            assignee=_user(data["assignee"], "assignee") if data.get("assignee") else None),
-        "send_back": lambda: processing.send_back(dossier_id=pk, officer=user,
-                                                  reason=data["reason"]),
-        "transfer": lambda: processing.transfer(dossier_id=pk, officer=user,
-                                                agency=_agency(data.get("agency") or ""),
-                                                note=data["note"]),
-        "transfer_back": lambda: processing.transfer_back(dossier_id=pk, officer=user,
-                                                          note=data["note"]),
-        "request_supplement": lambda: processing.request_supplement(
-            dossier_id=pk, officer=user, reason=data["reason"],
-            items=[processing.SupplementItem(str(i.get("name", "")), str(i.get("reason", "")))
-                   for i in data["items"]],
-            approver=_user(data["approver"], "approver") if data.get("approver") else None),
-        "supplement": lambda: processing.supplement(dossier_id=pk, actor=user),
-        "request_obligation": lambda: processing.request_obligation(
-            dossier_id=pk, officer=user, reason=data["reason"]),
-        "obligation_met": lambda: processing.obligation_met(dossier_id=pk, officer=user),
-        "apologize": lambda: processing.apologize(
-            dossier_id=pk, leader=user, reason=data["reason"],
-            new_due_at=data.get("new_due_at") or _missing("new_due_at")),
-        "refuse": lambda: processing.refuse(dossier_id=pk, leader=user, reason=data["reason"]),
-        "stop": lambda: processing.stop(dossier_id=pk, leader=user, reason=data["reason"]),
-        "resolve": lambda: processing.resolve(dossier_id=pk, officer=user, note=data["note"]),
-        "return_result": lambda: processing.return_result(
-            dossier_id=pk, officer=user, method=data.get("method") or "",
-            returned_to=data["returned_to"], tracking_number=data["tracking_number"]),
-        "withdraw": lambda: processing.withdraw(dossier_id=pk, actor=user,
-                                                reason=data["reason"]),
-        "rate": lambda: processing.rate(dossier_id=pk, actor=user,
-                                        scores=data.get("scores") or {},
-                                        comment=data["comment"]),
-    }
-    if action not in verbs:
+    fields = {key: value for key, value in data.items() if value not in (None, "")}
+    for name in ("assignee", "approver"):
+        if name in fields:
+            fields[name] = _user(fields[name], name)
+    if "agency" in fields:
+        fields["agency"] = _agency(fields["agency"])
+    if action == "request_supplement":
+        fields["items"] = [processing.SupplementItem(str(i.get("name", "")),
+                                                     str(i.get("reason", "")))
+                           for i in data["items"]]
+    for text in ("reason", "note", "returned_to", "tracking_number", "comment"):
+        fields.setdefault(text, "")
+    if action not in processing.VERBS:
         raise Http404(_("Không có thao tác này."))
-    return verbs[action]()
-
-
-def _missing(field: str):
-    raise InvalidInput(f"{field}_required", _("Thiếu thông tin “%(field)s”.") % {"field": field})
+    return processing.perform(action, dossier_id=dossier.pk, actor=user, **fields)
 
 
 class DossierProcessingAction(APIView):

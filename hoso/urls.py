@@ -27,6 +27,7 @@ urlpatterns = [
          slip_views.apology_slip, name="apology_slip"),
     path("mot-cua/ho-so/<int:dossier_id>/phieu-kiem-soat.pdf", slip_views.control_sheet,
          name="control_sheet"),
+    path("mot-cua/ho-so/<int:dossier_id>/ket-qua/", views.add_result, name="add_result"),
     path("mot-cua/ho-so/<int:dossier_id>/<str:action>/", views.officer_action,
          name="officer_action"),
     path("mot-cua/hop-thu/", views.inbox, name="inbox"),

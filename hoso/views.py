@@ -15,7 +15,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
 from hoso import selectors
-from hoso.choices import Channel, DossierStatus, IdType, OwnerType, ResultDelivery
+from hoso.choices import (
+    Action,
+    Channel,
+    DossierStatus,
+    IdType,
+    OwnerType,
+    ResultDelivery,
+    national_status,
+)
 from hoso.forms import (
     ApplicantForm,
     DeliveryForm,
@@ -26,7 +34,7 @@ from hoso.forms import (
     TrackForm,
 )
 from hoso.models import Dossier, DossierDocument, private_storage
-from hoso.services import intake
+from hoso.services import intake, processing
 from hoso.workflow import allowed_actions
 from portal.calendar import get_calendar
 from portal.choices import Role
@@ -316,30 +324,91 @@ def desk_intake(request: HttpRequest, national_code: str) -> HttpResponse:
 @role_required(*OFFICER_ROLES)
 def officer_dossier(request: HttpRequest, dossier_id: int) -> HttpResponse:
     dossier = selectors.get_dossier_for_officer(request.user, dossier_id)
+    return render(request, "hoso/officer_dossier.html", _officer_context(request, dossier))
+
+
+def _officer_context(request: HttpRequest, dossier: Dossier, failed: dict | None = None
+                     ) -> dict:
+    """Everything on the officer's page, and a form for each action this user may take now
+    (`failed`: the one form that came back with errors)."""
+    from hoso.processing_forms import ActionForm, ResultForm
+
     context = _detail_context(dossier)
-    context.update({"actions": allowed_actions(dossier, request.user),
-                    "reason_form": ReasonForm()})
-    return render(request, "hoso/officer_dossier.html", context)
+    actions = allowed_actions(dossier, request.user)
+    processing_actions = [a for a in actions if a in PROCESSING_ACTIONS]
+    forms_by_action = {a: ActionForm(a, dossier) for a in processing_actions}
+    if failed:
+        forms_by_action.update(failed)
+    context.update({
+        "actions": actions,
+        "reason_form": ReasonForm(),
+        "action_forms": [(a, Action(a).label, forms_by_action[a]) for a in processing_actions],
+        "steps": dossier.steps.select_related("agency", "assignee", "transfer_from"),
+        "results": dossier.results.all(),
+        "supplement_requests": dossier.supplement_requests.select_related("requested_by"),
+        "apologies": dossier.apologies.all(),
+        "result_form": ResultForm() if "resolve" in actions or (
+            dossier.status == DossierStatus.IN_PROGRESS
+            and "forward" in actions) else None,
+        "national_status": national_status(dossier.status),
+    })
+    return context
 
 
-@role_required(Role.DESK_OFFICER, Role.ADMINISTRATOR)
+PROCESSING_ACTIONS = frozenset(processing.VERBS)
+
+
+@role_required(*OFFICER_ROLES)
 @require_POST
 def officer_action(request: HttpRequest, dossier_id: int, action: str) -> HttpResponse:
-    """Receive, ask for completion, or refuse an online submission."""
+    """Check an online submission (receive, ask for completion, refuse) or take a processing
+    action; a refusal of the rules comes back as a message and changes nothing."""
     dossier = selectors.get_dossier_for_officer(request.user, dossier_id)
-    form = ReasonForm(request.POST)
     try:
         if action == "receive":
             dossier = intake.receive(dossier_id=dossier.pk, officer=request.user)
             messages.success(request, _("Đã tiếp nhận hồ sơ %(code)s.") % {"code": dossier.code})
         elif action in ("request_completion", "reject_intake"):
-            reason = form.data.get("reason", "")
+            reason = ReasonForm(request.POST).data.get("reason", "")
             verb = (intake.request_completion if action == "request_completion"
                     else intake.reject_intake)
             verb(dossier_id=dossier.pk, officer=request.user, reason=reason)
             messages.success(request, _("Đã gửi thông báo cho người nộp hồ sơ."))
+        elif action in PROCESSING_ACTIONS:
+            from hoso.processing_forms import ActionForm
+
+            form = ActionForm(action, dossier, request.POST)
+            if not form.is_valid():
+                messages.error(request, _("Vui lòng kiểm tra lại thông tin của thao tác."))
+                return render(request, "hoso/officer_dossier.html",
+                              _officer_context(request, dossier, {action: form}), status=400)
+            processing.perform(action, dossier_id=dossier.pk, actor=request.user,
+                               **form.service_kwargs())
+            messages.success(request, _("Đã thực hiện: %(action)s.")
+                             % {"action": Action(action).label})
         else:
             raise Http404
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("hoso:officer_dossier", dossier_id=dossier.pk)
+
+
+@role_required(*OFFICER_ROLES)
+@require_POST
+def add_result(request: HttpRequest, dossier_id: int) -> HttpResponse:
+    """Attach the result (number, date; the signed PDF of an e-result)."""
+    from hoso.processing_forms import ResultForm
+
+    dossier = selectors.get_dossier_for_officer(request.user, dossier_id)
+    form = ResultForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Vui lòng nhập đủ tên, số, ký hiệu và ngày ban hành của kết "
+                                  "quả."))
+        return redirect("hoso:officer_dossier", dossier_id=dossier.pk)
+    try:
+        result = processing.add_result(dossier_id=dossier.pk, officer=request.user,
+                                       result=processing.ResultIn(**form.cleaned_data))
+        messages.success(request, _("Đã đính kèm kết quả %(code)s.") % {"code": result.code})
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("hoso:officer_dossier", dossier_id=dossier.pk)

@@ -95,3 +95,18 @@ def restrict(queryset: QuerySet, user, perm: str, *, agency_field: str = "agency
     so the filter adds no query of its own.
     """
     return queryset.filter(**{f"{agency_field}__in": agencies_with_perm(user, perm)})
+
+
+def users_with_perm(agency: Agency, perm: str) -> QuerySet:
+    """Active users who may exercise `perm` in this agency: granted on it or on an ancestor,
+    directly or through a group (for choosing an officer to assign). One query."""
+    from portal.models import User
+
+    codename = _codename(perm)
+    paths = [agency.path[:end] for end in range(Agency.steplen, len(agency.path) + 1,
+                                                Agency.steplen)]
+    where = {"permission__codename": codename, "content_object__path__in": paths}
+    direct = AgencyUserObjectPermission.objects.filter(**where).values("user_id")
+    via_group = AgencyGroupObjectPermission.objects.filter(**where).values("group_id")
+    return User.objects.filter(Q(pk__in=direct) | Q(groups__in=via_group),
+                               is_active=True).distinct().order_by("full_name", "username")

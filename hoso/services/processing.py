@@ -451,3 +451,36 @@ def _notify_officer(dossier: Dossier, officer: User | None) -> None:
         "due_at": dossier.appointment}, email=officer.email, phone=None,
         object_ref=f"dossier:{dossier.pk}",
         event_key=f"dossier:{dossier.pk}:assigned:{dossier.last_event.pk}:{officer.pk}")
+
+
+VERBS = {
+    Action.START: start, Action.ASSIGN: assign, Action.FORWARD: forward,
+    Action.SEND_BACK: send_back, Action.TRANSFER: transfer,
+    Action.TRANSFER_BACK: transfer_back, Action.REQUEST_SUPPLEMENT: request_supplement,
+    Action.SUPPLEMENT: supplement, Action.REQUEST_OBLIGATION: request_obligation,
+    Action.OBLIGATION_MET: obligation_met, Action.APOLOGIZE: apologize, Action.REFUSE: refuse,
+    Action.STOP: stop, Action.RESOLVE: resolve, Action.RETURN_RESULT: return_result,
+    Action.WITHDRAW: withdraw, Action.RATE: rate,
+}
+_ACTOR_ARGS = ("officer", "leader", "actor")
+
+
+def perform(action: str, *, dossier_id: int, actor: User, **fields):
+    """Run the verb of a processing action with the fields it takes (the pages and the API
+    share this): unknown fields are ignored, a missing required one is a clear error."""
+    import inspect
+
+    verb = VERBS.get(action)
+    if verb is None:
+        raise InvalidInput("unknown_action", _("Không có thao tác này."))
+    params = inspect.signature(verb).parameters
+    actor_arg = next(name for name in _ACTOR_ARGS if name in params)
+    kwargs = {name: value for name, value in fields.items()
+              if name in params and name not in ("dossier_id", actor_arg)}
+    missing = [name for name, param in params.items()
+               if param.default is inspect.Parameter.empty
+               and name not in kwargs and name not in ("dossier_id", actor_arg)]
+    if missing:
+        raise InvalidInput("missing_field", _("Thiếu thông tin: %(fields)s.")
+                           % {"fields": ", ".join(missing)})
+    return verb(dossier_id=dossier_id, **{actor_arg: actor}, **kwargs)
