@@ -236,6 +236,10 @@ class DossierDocument(models.Model):
     sha256 = models.CharField(max_length=64, blank=True)
     uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="+")
+    # Handed in with the n-th supplement (None: at intake). The earlier papers stay: a
+    # supplement adds, it never overwrites (DOMAIN-2025.md N19).
+    supplement_number = models.PositiveSmallIntegerField(_("bổ sung lần"), null=True,
+                                                         blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

@@ -33,7 +33,7 @@ from hoso.forms import (
     RoutingForm,
     TrackForm,
 )
-from hoso.models import Dossier, DossierDocument, private_storage
+from hoso.models import Dossier, DossierDocument, Result, private_storage
 from hoso.services import intake, processing
 from hoso.workflow import allowed_actions
 from portal.calendar import get_calendar
@@ -160,7 +160,75 @@ def my_dossiers(request: HttpRequest) -> HttpResponse:
 @login_required
 def my_dossier(request: HttpRequest, dossier_id: int) -> HttpResponse:
     dossier = selectors.get_dossier_for_citizen(request.user, dossier_id)
-    return render(request, "hoso/my_dossier.html", _detail_context(dossier))
+    return render(request, "hoso/my_dossier.html", _citizen_context(request, dossier))
+
+
+def _citizen_context(request: HttpRequest, dossier: Dossier, **forms_in) -> dict:
+    from hoso.processing_forms import ActionForm
+
+    context = _detail_context(dossier)
+    actions = allowed_actions(dossier, request.user)
+    context.update({
+        "actions": actions,
+        "supplement_request": dossier.supplement_requests.order_by("-number").first()
+        if dossier.status == DossierStatus.AWAITING_SUPPLEMENT else None,
+        "supplement_form": forms_in.get("supplement") or PapersForm(
+            documents=dossier.procedure.documents.all(), desk=False),
+        "withdraw_form": forms_in.get("withdraw") or ActionForm(Action.WITHDRAW, dossier),
+        "rate_form": forms_in.get("rate") or ActionForm(Action.RATE, dossier),
+        "results": dossier.results.all() if dossier.status in (
+            DossierStatus.RESOLVED, DossierStatus.RETURNED) else [],
+    })
+    return context
+
+
+@login_required
+@require_POST
+def citizen_action(request: HttpRequest, dossier_id: int, action: str) -> HttpResponse:
+    """The applicant's own actions: send the supplement, withdraw, rate the service."""
+    from hoso.processing_forms import ActionForm
+
+    dossier = selectors.get_dossier_for_citizen(request.user, dossier_id)
+    if action not in (Action.SUPPLEMENT, Action.WITHDRAW, Action.RATE):
+        raise Http404
+    if action == Action.SUPPLEMENT:
+        form = PapersForm(request.POST, request.FILES,
+                          documents=dossier.procedure.documents.all(), desk=False)
+        valid = form.is_valid() and bool(form.papers())
+        if form.is_valid() and not valid:
+            form.add_error(None, _("Vui lòng tải lên ít nhất một giấy tờ bổ sung."))
+        fields = {"papers": form.papers()} if valid else {}
+    else:
+        form = ActionForm(action, dossier, request.POST)
+        valid = form.is_valid()
+        fields = form.service_kwargs() if valid else {}
+    if not valid:
+        messages.error(request, _("Vui lòng kiểm tra lại thông tin."))
+        return render(request, "hoso/my_dossier.html",
+                      _citizen_context(request, dossier, **{action: form}), status=400)
+    try:
+        processing.perform(action, dossier_id=dossier.pk, actor=request.user, **fields)
+        messages.success(request, _("Đã thực hiện: %(action)s.")
+                         % {"action": Action(action).label})
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("hoso:my_dossier", dossier_id=dossier.pk)
+
+
+@login_required
+def result_file(request: HttpRequest, result_id: int) -> FileResponse:
+    """The e-result's signed PDF, for the applicant and the officers who may see the dossier."""
+    result = get_object_or_404(Result.objects.select_related("dossier"), pk=result_id)
+    if not result.file or not selectors.can_view(request.user, result.dossier) or (
+            result.dossier.status not in (DossierStatus.RESOLVED, DossierStatus.RETURNED)
+            and result.dossier.account_id == request.user.pk):
+        raise Http404(_("Không tìm thấy tệp."))
+    response = FileResponse(private_storage.open(result.file.name, "rb"),
+                            content_type="application/pdf", as_attachment=True,
+                            filename=f"{result.code}.pdf")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _answers(dossier: Dossier) -> list:

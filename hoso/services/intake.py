@@ -203,6 +203,21 @@ def _attach_file(doc: DossierDocument, paper: PaperIn, actor: User | None,
         transaction.on_commit(lambda n=old_name: private_storage.delete(n))
 
 
+def add_papers(dossier: Dossier, papers: list[PaperIn], actor: User | None,
+               stored: list[str], *, supplement_number: int) -> list[DossierDocument]:
+    """Papers handed in after receipt (a supplement), checked and stored like the first ones,
+    as new rows beside the earlier papers (N19: the history is kept)."""
+    documents = [{**d, "position": d.get("position", i)}
+                 for i, d in enumerate((dossier.terms or {}).get("documents", []), start=1)]
+    rows = _paper_rows(dossier, papers, documents, actor, stored)
+    for doc in rows:
+        doc.dossier, doc.supplement_number = dossier, supplement_number
+    DossierDocument.objects.bulk_create(rows)
+    _check_total_size(DossierDocument.objects.filter(dossier=dossier)
+                      .values_list("size", flat=True))
+    return rows
+
+
 def _documents_of(procedure: Procedure) -> list[dict]:
     """The procedure's document list as it stands now (from its cached terms)."""
     return procedure.terms_snapshot()["documents"]

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from hoso.choices import Action, DossierStatus, ReturnMethod, StepOutcome
 from hoso.models import Apology, Dossier, Rating, Result, SupplementRequest, private_storage
 from hoso.services import steps
-from hoso.services.intake import due_time
+from hoso.services.intake import PaperIn, add_papers, due_time
 from hoso.uploads import check_upload, cleanup_on_failure
 from hoso.workflow import TransitionRefused, apply_transition
 from portal.calendar import get_calendar
@@ -213,10 +213,15 @@ def request_supplement(*, dossier_id: int, officer: User, items: list[Supplement
         return dossier
 
 
-def supplement(*, dossier_id: int, actor: User) -> Dossier:
-    """The complete dossier is back: resume the clock by the procedure's rule."""
+def supplement(*, dossier_id: int, actor: User, papers: list[PaperIn] | None = None
+               ) -> Dossier:
+    """The complete dossier is back (the citizen's uploads, or papers the desk took in):
+    resume the clock by the procedure's rule."""
     def compute(dossier: Dossier) -> dict:
         at = timezone.now()
+        if papers:
+            add_papers(dossier, papers, actor, stored,
+                       supplement_number=dossier.supplement_count)
         calendar = get_calendar(dossier.deciding_agency)
         paused = int(calendar.between(dossier.paused_at, at).total_seconds())
         request = dossier.supplement_requests.order_by("-number").first()
@@ -239,7 +244,7 @@ def supplement(*, dossier_id: int, actor: User) -> Dossier:
             request.save(update_fields=["received_at", "due_at_after"])
         return changes
 
-    with transaction.atomic():
+    with cleanup_on_failure() as stored, transaction.atomic():
         return apply_transition(dossier_id=dossier_id, action=Action.SUPPLEMENT, actor=actor,
                                 compute=compute)
 
