@@ -34,5 +34,6 @@ urlpatterns = [
     path("mot-cua/ho-so/<int:dossier_id>/<str:action>/", views.officer_action,
          name="officer_action"),
     path("mot-cua/hop-thu/", views.inbox, name="inbox"),
+    path("mot-cua/hop-thu-hang-loat/", views.inbox_bulk, name="inbox_bulk"),
     path("mot-cua/hop-thu/<str:queue>/", views.inbox, name="inbox_queue"),
 ]

@@ -497,5 +497,49 @@ def inbox(request: HttpRequest, queue: str = "cho-kiem-tra") -> HttpResponse:
         "queue": queue, "queues": selectors.QUEUES, "counts": selectors.queue_counts(
             request.user), "rows": rows, "next_cursor": page.next_cursor,
         "filter": flt, "channels": Channel.choices, "query_string": params.urlencode(),
+        "bulk_officers": _bulk_officers(request.user),
     })
+
+
+def _bulk_officers(user: User) -> list[User]:
+    """The officers a leader may hand dossiers to (processing officers of the agencies where
+    the leader assigns); empty for anyone who does not assign."""
+    from portal.permissions import granted_agencies, users_with_perm
+
+    officers: dict[int, User] = {}
+    for agency in granted_agencies(user, "portal.assign_dossier"):
+        officers.update({o.pk: o for o in users_with_perm(agency, "portal.process_dossier")})
+    return sorted(officers.values(), key=lambda o: (o.full_name, o.username))
+
+
+BULK_ACTIONS = {"assign": Action.ASSIGN, "forward": Action.FORWARD}
+
+
+@role_required(Role.LEADER, Role.ADMINISTRATOR)
+@require_POST
+def inbox_bulk(request: HttpRequest) -> HttpResponse:
+    """A leader assigns or forwards several dossiers at once; each is its own transaction,
+    and the ones the rules refuse are listed with the reason."""
+    action = BULK_ACTIONS.get(request.POST.get("action", ""))
+    ids = [int(i) for i in request.POST.getlist("dossier") if i.isdigit()][:200]
+    officer = User.objects.filter(pk=request.POST.get("assignee") or 0).first()
+    back = request.POST.get("next") or ""
+    back = back if back.startswith("/mot-cua/hop-thu") else ""
+    if action is None or not ids or (action == Action.ASSIGN and officer is None):
+        messages.error(request, _("Vui lòng chọn hồ sơ, thao tác và cán bộ nhận."))
+        return redirect(back or "hoso:inbox")
+    done, failed = 0, []
+    for dossier in Dossier.objects.visible_to(request.user).filter(pk__in=ids).order_by("pk"):
+        try:
+            fields = {"assignee": officer}
+            processing.perform(action, dossier_id=dossier.pk, actor=request.user, **fields)
+            done += 1
+        except DomainError as exc:
+            failed.append(f"{dossier.code}: {exc.message}")
+    if done:
+        messages.success(request, _("Đã thực hiện “%(action)s” cho %(n)s hồ sơ.")
+                         % {"action": Action(action).label, "n": done})
+    for failure in failed:
+        messages.error(request, failure)
+    return redirect(back or "hoso:inbox")
 

@@ -93,3 +93,30 @@ def test_result_attached_then_resolved_and_returned_from_the_pages(client, provi
     dossier.refresh_from_db()
     assert dossier.status == DossierStatus.RETURNED
     assert dossier.results.get().electronic
+
+
+def test_a_leader_assigns_several_dossiers_at_once_and_sees_what_was_refused(
+        client, province, people):  # noqa: F811
+    first, second = started(province, people), started(province, people)
+    waiting = received(province, people)  # not started: assigning is allowed, forward is not
+    client.force_login(people["leader"])
+    inbox = client.get(reverse("hoso:inbox_queue", args=["da-tiep-nhan"])).content.decode()
+    assert 'name="dossier"' in inbox
+    assert "Xử lý hàng loạt" in inbox
+    client.post(reverse("hoso:inbox_bulk"), {
+        "action": "forward", "dossier": [first.pk, second.pk, waiting.pk]})
+    moved = Dossier.objects.filter(pk__in=[first.pk, second.pk])
+    assert {d.current_step.name for d in moved} == {"Ký duyệt"}
+    messages = [str(m) for m in client.get(reverse("hoso:inbox")).context["messages"]]
+    assert any("cho 2 hồ sơ" in m for m in messages)
+    assert any(waiting.code in m for m in messages)
+
+
+def test_bulk_actions_are_for_leaders_only(client, province, people):  # noqa: F811
+    dossier = started(province, people)
+    client.force_login(people["specialist"])
+    assert 'name="dossier"' not in client.get(reverse("hoso:inbox")).content.decode()
+    response = client.post(reverse("hoso:inbox_bulk"), {"action": "assign",
+                                                        "dossier": [dossier.pk],
+                                                        "assignee": people["leader"].pk})
+    assert response.status_code == 403
