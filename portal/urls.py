@@ -42,6 +42,7 @@ if settings.BENCH_ENDPOINTS:
 urlpatterns = [
     path("", include((portal_patterns, "portal"))),
     path("", include("hoso.urls")),
+    path("", include("hoso.register_urls")),
     path("thu-tuc/", include("tthc.urls")),
     path("api/v1/", include((api.urlpatterns + tthc_api.urlpatterns + hoso_api.urlpatterns,
                              "api"))),
