@@ -20,6 +20,8 @@ from tthc.models import Procedure
 WALK_INS = ["1.001193", "2.000815", "1.001612"]  # khai sinh, chứng thực, hộ kinh doanh
 ONLINE = ["1.004873", "1.010041"]  # xác nhận tình trạng hôn nhân, xác nhận cư trú
 DESK_USERNAME = "xa.motcua"
+SPECIALIST_USERNAME = "xa.chuyenvien"
+LEADER_USERNAME = "xa.lanhdao"
 CITIZEN_CCCD = "019090001234"
 WALK_IN_PEOPLE = [("Trần Văn Bình", "019085002345", "0987111222"),
                   ("Lê Thị Thu", "019192003456", "0912333444"),
@@ -87,7 +89,29 @@ def seed_dossiers() -> dict[str, int]:
             continue  # a demo procedure that this commune does not carry out
     for code in ONLINE:
         _submit_online(citizen, code, commune)
+    _process_some(commune)
     return {"dossiers": Dossier.objects.count()}
+
+
+def _process_some(commune: Agency) -> None:
+    """Move the walk-ins along so every processing page has something: the first one started
+    by the commune specialist and forwarded to the leader, the second started."""
+    from hoso.services import processing
+
+    specialist = User.objects.filter(username=SPECIALIST_USERNAME).first()
+    leader = User.objects.filter(username=LEADER_USERNAME).first()
+    if specialist is None or leader is None:
+        return
+    walk_ins = Dossier.objects.filter(receiving_agency=commune, status="received",
+                                      channel="direct").order_by("pk")[:2]
+    for number, dossier in enumerate(walk_ins):
+        try:
+            processing.start(dossier_id=dossier.pk, officer=specialist, assignee=specialist)
+            if number == 0:
+                processing.forward(dossier_id=dossier.pk, officer=specialist,
+                                   assignee=leader, note="Hồ sơ đủ điều kiện, kính trình.")
+        except DomainError:
+            continue
 
 
 def _submit_online(citizen: User, code: str, agency: Agency) -> None:

@@ -98,6 +98,8 @@ TEMPLATE_VARIABLES: dict[str, dict[str, str]] = {
         "new_due_at": "Ngày hẹn trả mới (ngày giờ)",
     },
     "dossier_stopped": {**_DOSSIER_VARIABLES, "reason": "Lý do dừng giải quyết (văn bản)"},
+    "obligation_requested": {**_DOSSIER_VARIABLES,
+                             "reason": "Nghĩa vụ tài chính phải thực hiện (văn bản)"},
     "dossier_resolved": _DOSSIER_VARIABLES,
     "dossier_assigned": {
         "dossier_code": "Mã hồ sơ", "procedure_name": "Tên thủ tục hành chính",
@@ -263,6 +265,26 @@ Trân trọng,
 {{ site_name }}
 """,  # noqa: E501 (one line per paragraph of the e-mail)
         "sms_body": "",
+    },
+    {
+        "code": "obligation_requested",
+        "name": "Yêu cầu thực hiện nghĩa vụ tài chính",
+        "email_subject": ("[{{ site_name }}] Hồ sơ {{ dossier_code }}: đề nghị thực hiện "
+                          "nghĩa vụ tài chính"),
+        "email_body": """Kính gửi: {{ owner_name }}
+
+Để tiếp tục giải quyết hồ sơ {{ dossier_code }} (thủ tục: {{ procedure_name }}), đề nghị Ông/Bà thực hiện nghĩa vụ tài chính:
+{{ reason }}
+
+Thời hạn giải quyết hồ sơ tạm dừng cho đến khi Ông/Bà hoàn thành nghĩa vụ tài chính.
+Tra cứu hồ sơ tại: {{ tracking_url }}
+
+Trân trọng,
+{{ site_name }} — {{ province_name }}
+(Thư gửi tự động, vui lòng không trả lời thư này.)
+""",  # noqa: E501 (one line per paragraph of the e-mail)
+        "sms_body": ("Hồ sơ {{ dossier_code }}: đề nghị thực hiện nghĩa vụ tài chính để tiếp "
+                     "tục giải quyết. Chi tiết: {{ tracking_url }}"),
     },
 ]
 DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {

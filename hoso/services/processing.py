@@ -253,10 +253,12 @@ def request_obligation(*, dossier_id: int, officer: User, reason: str) -> Dossie
     """Wait while the citizen pays the tax office (land and tax procedures): the clock
     pauses (national status 6)."""
     with transaction.atomic():
-        return apply_transition(
+        dossier = apply_transition(
             dossier_id=dossier_id, action=Action.REQUEST_OBLIGATION, actor=officer,
             payload={"reason": reason}, changes={"paused_at": timezone.now()},
-            note=reason.strip())
+            note=reason.strip(), data={"reason": reason.strip()})
+        _notify(dossier, "obligation_requested")
+        return dossier
 
 
 def obligation_met(*, dossier_id: int, officer: User) -> Dossier:

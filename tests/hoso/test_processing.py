@@ -409,3 +409,32 @@ def test_two_officers_at_once_exactly_one_wins(province, people):
         thread.join()
     assert sorted(outcomes, key=str) == [409, "ok"]
     assert DossierEvent.objects.filter(dossier=dossier, action=Action.START).count() == 1
+
+
+def test_a_transferred_dossier_is_in_the_other_agencys_inbox_until_it_comes_back(
+        province, people):
+    from hoso.selectors import InboxFilter, inbox_page
+
+    def in_inbox(user, dossier):
+        return dossier.pk in [d.pk for d in inbox_page(user, "da-tiep-nhan",
+                                                        InboxFilter()).rows]
+
+    dossier = started(province, people)
+    assert not in_inbox(people["district"], dossier)
+    processing.transfer(dossier_id=dossier.pk, officer=people["specialist"],
+                        agency=province.district_b)
+    assert in_inbox(people["district"], dossier)
+    processing.transfer_back(dossier_id=dossier.pk, officer=people["district"])
+    assert not in_inbox(people["district"], dossier)
+
+
+def test_the_applicant_is_told_of_each_change_that_concerns_them(province, people):
+    dossier = started(province, people)
+    processing.request_obligation(dossier_id=dossier.pk, officer=people["specialist"],
+                                  reason="Nộp lệ phí trước bạ")
+    processing.obligation_met(dossier_id=dossier.pk, officer=people["specialist"])
+    processing.request_supplement(dossier_id=dossier.pk, officer=people["specialist"],
+                                  items=[SupplementItem("Tờ khai", "Thiếu chữ ký")])
+    codes = set(Notification.objects.filter(object_ref=f"dossier:{dossier.pk}")
+                .values_list("template_code", flat=True))
+    assert {"dossier_received", "obligation_requested", "supplement_requested"} <= codes
