@@ -11,6 +11,7 @@ from hoso.services import intake
 from hoso.workflow import apply_to_new
 from portal.errors import InvalidInput
 from portal.models import MessageTemplate, Notification
+from portal.notifications import DEFAULT_TEMPLATES
 from tests.hoso.conftest import desk_receive, pdf_upload
 from tthc.admin import bump_version
 from tthc.choices import ImplementerRelation
@@ -68,7 +69,9 @@ def test_an_agency_change_is_seen_by_the_next_receipt(province, birth_procedure,
 
 def test_an_edited_message_is_used_by_the_next_receipt(province, birth_procedure, desk_a1):
     desk_receive(desk_a1, birth_procedure, province.commune_a1)
-    template = MessageTemplate.objects.get(code="dossier_received")
+    # get_or_create: a transactional test elsewhere may have flushed the migration's rows
+    template, _new = MessageTemplate.objects.get_or_create(
+        code="dossier_received", defaults=DEFAULT_TEMPLATES["dossier_received"])
     template.sms_body = "Đã nhận hồ sơ {{ dossier_code }}."
     template.save()
     dossier = desk_receive(desk_a1, birth_procedure, province.commune_a1)
