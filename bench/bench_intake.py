@@ -1,11 +1,14 @@
 """Desk receipts per second on PostgreSQL, through the service and through the API, each next
 to a baseline measured in the same run.
 
-(a) `hoso.services.intake.intake_at_desk` in-process: BENCH_INTAKE_THREADS threads (default 4),
-    each with its own database connection, receive walk-in dossiers (no files; papers ticked
-    with their originals) at one commune desk for BENCH_DURATION seconds (default 5) after a
-    BENCH_WARMUP (default 1).
-(b) baseline: the same threads and duration, raw SQL through psycopg2: in one transaction, take
+(a) `hoso.services.intake.intake_at_desk` in-process: BENCH_INTAKE_PROCESSES processes
+    (default 2) × BENCH_INTAKE_THREADS threads (default 2), each with its own database
+    connection, receive walk-in dossiers (no files; papers ticked with their originals) at one
+    commune desk for BENCH_DURATION seconds (default 5) after a BENCH_WARMUP (default 1).
+    Processes, as in production (gunicorn and Celery workers): Python threads share one
+    interpreter lock, so threads alone would measure one core of the two.
+(b) baseline: the same processes, threads and duration, raw SQL through psycopg2: in one
+    transaction, take
     a number with `UPDATE hoso_dossiercounter SET value = value + 1 … RETURNING value` (the same
     row lock a receipt holds) and INSERT a dossier with only its NOT NULL columns. It counts on
     its own counter row (the commune on 1/1/2000), deleted afterwards with its dossiers.
@@ -33,7 +36,8 @@ from pathlib import Path
 
 NAME = "intake"
 
-DEFAULT_THREADS = 4
+DEFAULT_THREADS = 2
+DEFAULT_PROCESSES = 2
 DEFAULT_DURATION = 5.0
 DEFAULT_WARMUP = 1.0
 COMMUNE = "000.01.41.H55"  # UBND phường Quán Triều (portal.demo)
@@ -107,32 +111,71 @@ def _threads(env: dict[str, str]) -> int:
     return int(env.get("BENCH_INTAKE_THREADS", DEFAULT_THREADS))
 
 
+def _processes(env: dict[str, str]) -> int:
+    return int(env.get("BENCH_INTAKE_PROCESSES", DEFAULT_PROCESSES))
+
+
 def _window(env: dict[str, str]) -> tuple[float, float]:
     return (float(env.get("BENCH_WARMUP", DEFAULT_WARMUP)),
             float(env.get("BENCH_DURATION", DEFAULT_DURATION)))
 
 
-def measure_in_threads(env: dict[str, str], make_worker) -> tuple[float, Run]:
-    """Run make_worker()(start_at, stop_at) in the bench's threads; receipts per second."""
+def measure(env: dict[str, str], factory: str, *args) -> tuple[float, Run]:
+    """Receipts per second of `factory(*args)` loops (a module-level function of this module
+    returning a loop body) run in BENCH_INTAKE_PROCESSES processes × BENCH_INTAKE_THREADS
+    threads. Processes, because a desk's receipts are served by several worker processes and
+    Python threads share one interpreter lock: threads alone would measure one core."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    processes = _processes(env)
+    ready = context.Barrier(processes + 1)
+    start_at = context.Value("d", 0.0)
+    results = context.Queue()
+    children = [context.Process(target=_child, args=(env, factory, args, ready, start_at,
+                                                     results)) for _ in range(processes)]
+    for child in children:
+        child.start()
+    ready.wait(timeout=120)  # every child has set Django up and built its workers
+    warmup, duration = _window(env)
+    start_at.value = time.monotonic() + warmup
+    ready.wait(timeout=60)
+    run = Run()
+    for _child_process in children:
+        run.add(*results.get(timeout=warmup + duration + 120))
+    for child in children:
+        child.join(timeout=60)
+    return run.done / duration, run
+
+
+def _child(env, factory, args, ready, start_at, results) -> None:
+    os.environ.update(env)
+    import django
+
+    django.setup()
     from django.db import connections
 
-    warmup, duration = _window(env)
-    start_at = time.monotonic() + warmup
-    stop_at = start_at + duration
+    make = globals()[factory]
+    bodies = [make(*args) for _ in range(_threads(env))]
+    connections.close_all()  # each thread opens its own
+    ready.wait(timeout=120)
+    ready.wait(timeout=60)  # the parent has set the start time
+    _warmup, duration = _window(env)
+    begin = start_at.value
     run = Run()
 
-    def body() -> None:
+    def body(loop) -> None:
         try:
-            run.add(*make_worker()(start_at, stop_at))
+            run.add(*loop(begin, begin + duration))
         finally:
-            connections.close_all()  # this thread's connection
+            connections.close_all()
 
-    threads = [threading.Thread(target=body) for _ in range(_threads(env))]
+    threads = [threading.Thread(target=body, args=(loop,)) for loop in bodies]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return run.done / duration, run
+    results.put((run.done, run.errors, run.first_error))
 
 
 def service_worker(officer_id: int):
@@ -239,15 +282,14 @@ def in_process(env: dict[str, str], officer) -> list[str]:
 
     commune = Agency.objects.get(code=COMMUNE)
     procedure = Procedure.objects.get(national_code=PROCEDURE)
-    service_rps, service = measure_in_threads(env, lambda: service_worker(officer.pk))
+    service_rps, service = measure(env, "service_worker", officer.pk)
     clean_raw_baseline(commune.pk, counter_at_zero=True)
     try:
         dsn = _dsn()
-        raw_rps, raw = measure_in_threads(env, lambda: raw_worker(dsn, commune.pk,
-                                                                  procedure.pk))
+        raw_rps, raw = measure(env, "raw_worker", dsn, commune.pk, procedure.pk)
     finally:
         clean_raw_baseline(commune.pk, counter_at_zero=False)
-    threads = _threads(env)
+    threads = _threads(env) * _processes(env)
     lines = [
         f"BENCH intake_service_rps {service_rps:.1f} receipts/s",
         f"BENCH intake_raw_sql_rps {raw_rps:.1f} receipts/s",
@@ -256,6 +298,7 @@ def in_process(env: dict[str, str], officer) -> list[str]:
         f"BENCH intake_service_errors {service.errors} count",
         f"BENCH intake_raw_sql_errors {raw.errors} count",
         f"BENCH intake_threads {threads} threads",
+        f"BENCH intake_processes {_processes(env)} processes",
     ]
     for label, run in (("service", service), ("raw_sql", raw)):
         if run.errors:

@@ -69,7 +69,8 @@ class Dossier(models.Model):
     """
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    code = models.CharField(_("mã hồ sơ"), max_length=40, unique=True, null=True, blank=True)
+    # Unique through Meta.constraints (no extra LIKE index: codes are looked up whole).
+    code = models.CharField(_("mã hồ sơ"), max_length=40, null=True, blank=True)
     procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="dossiers",
                                   verbose_name=_("thủ tục"))
     terms = models.JSONField(_("điều kiện khi tiếp nhận"), default=dict, blank=True)
@@ -78,18 +79,20 @@ class Dossier(models.Model):
     status = models.CharField(_("trạng thái"), max_length=30, choices=DossierStatus.choices,
                               default=DossierStatus.DRAFT)
     channel = models.CharField(_("kênh nộp"), max_length=20, choices=Channel.choices)
+    # The agency foreign keys lead the composite indexes of Meta; no single-column index
+    # (every index is written on each receipt).
     receiving_agency = models.ForeignKey(
         Agency, on_delete=models.PROTECT, related_name="received_dossiers",
-        verbose_name=_("đơn vị tiếp nhận"))
+        verbose_name=_("đơn vị tiếp nhận"), db_index=False)
     deciding_agency = models.ForeignKey(
         Agency, on_delete=models.PROTECT, related_name="decided_dossiers",
-        verbose_name=_("cơ quan giải quyết"))
+        verbose_name=_("cơ quan giải quyết"), db_index=False)
     account = models.ForeignKey(
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="dossiers",
-        verbose_name=_("tài khoản nộp trực tuyến"))
+        verbose_name=_("tài khoản nộp trực tuyến"), db_index=False)  # dossier_account_created
     created_by = models.ForeignKey(
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("người tạo"))
+        verbose_name=_("người tạo"), db_index=False)
     # The owner (chủ hồ sơ) and the submitter (người nộp) differ when someone files on
     # another's behalf (DOMAIN-2025.md N12).
     owner_type = models.CharField(_("loại chủ hồ sơ"), max_length=30, choices=OwnerType.choices,
@@ -186,6 +189,7 @@ class Dossier(models.Model):
                          condition=models.Q(status="submitted")),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["code"], name="dossier_code_unique"),
             models.UniqueConstraint(fields=["account", "idempotency_key"],
                                     condition=~models.Q(idempotency_key=""),
                                     name="dossier_submit_idempotency"),
@@ -235,7 +239,7 @@ class DossierDocument(models.Model):
     size = models.PositiveBigIntegerField(_("dung lượng"), default=0)
     sha256 = models.CharField(max_length=64, blank=True)
     uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="+")
+                                    related_name="+", db_index=False)
     # Handed in with the n-th supplement (None: at intake). The earlier papers stay: a
     # supplement adds, it never overwrites (DOMAIN-2025.md N19).
     supplement_number = models.PositiveSmallIntegerField(_("bổ sung lần"), null=True,
@@ -255,10 +259,13 @@ class DossierEvent(models.Model):
     """The append-only history of a dossier (the control sheet, Mẫu 05): who did what, where,
     from which status to which."""
 
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="events")
+    # dossier and actor lead the composite indexes of Meta
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="events",
+                                db_index=False)
     at = models.DateTimeField(_("thời điểm"), db_default=Now())
     actor = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True,
-                              related_name="+", verbose_name=_("người thực hiện"))
+                              related_name="+", verbose_name=_("người thực hiện"),
+                              db_index=False)
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True,
                                related_name="+", verbose_name=_("cơ quan"))
     action = models.CharField(_("thao tác"), max_length=40, choices=Action.choices)

@@ -310,6 +310,11 @@ class Notification(models.Model):
             models.UniqueConstraint(fields=["event_key", "channel"],
                                     name="unique_notification_event_channel"),
         ]
+        indexes = [
+            # the relay and the redelivery sweep read only the rows never tried
+            models.Index(fields=["created_at", "id"], name="notification_untried",
+                         condition=models.Q(status="pending", attempts=0)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.template_code} → {self.recipient} ({self.get_status_display()})"

@@ -473,8 +473,7 @@ def notify(
         # robust: a broker outage must not undo the committed business action; the rows
         # stay pending and visible in the admin site (and redeliver_lost_notifications
         # picks them up).
-        for pk in created.values():
-            transaction.on_commit(_delivery_callback(pk), robust=True)
+        transaction.on_commit(kick_relay, robust=True)
     existing = {n.channel: n for n in Notification.objects.filter(
         event_key=event_key, channel__in=[r.channel for r in rows if r.channel not in created])
     } if len(created) < len(rows) else {}
@@ -606,6 +605,46 @@ def fail_notification(*, notification_id: int, error: str) -> Notification | Non
 
 STALE_AFTER = timedelta(minutes=5)
 REDELIVER_BATCH = 500
+
+
+# --- the relay: from the outbox rows to delivery tasks ----------------------------------------
+# A commit that wrote notifications kicks the relay; a burst of commits shares one relay task
+# (a cache flag set only when absent), so a busy desk pays one cache round trip per action
+# instead of one broker message per message. The relay drops the flag before it reads the
+# rows, so a row committed after its read has kicked a new relay: none is left behind (and
+# redeliver_lost_notifications sweeps whatever a lost task left).
+RELAY_FLAG_SECONDS = 30  # a lost relay task stops blocking new kicks after this
+RELAY_WINDOW = timedelta(hours=1)
+RELAY_BATCH = 500
+
+
+def _relay_key() -> str:
+    return f"portal:notification-relay:{connection.settings_dict['NAME']}"
+
+
+def kick_relay() -> None:
+    """Make sure one relay task is on its way (after a commit that wrote notifications)."""
+    from portal.tasks import relay_notifications_task  # tasks imports this module
+
+    if cache.add(_relay_key(), "1", timeout=RELAY_FLAG_SECONDS):
+        relay_notifications_task.delay()
+
+
+def relay_notifications(*, now=None) -> int:
+    """Queue the delivery task of each notification never tried yet (pending, no attempt,
+    unclaimed, written within RELAY_WINDOW); the number queued. Delivery claims each row, so
+    a row queued twice is still sent once."""
+    cache.delete(_relay_key())
+    now = now or timezone.now()
+    ids = list(Notification.objects.filter(
+        status=NotificationStatus.PENDING, attempts=0, claimed_at__isnull=True,
+        created_at__gte=now - RELAY_WINDOW).order_by("pk").values_list("pk", flat=True)[
+            :RELAY_BATCH])
+    for notification_id in ids:
+        _delivery_callback(notification_id)()
+    if len(ids) == RELAY_BATCH:
+        kick_relay()  # more are waiting
+    return len(ids)
 
 
 def redeliver_lost_notifications(*, now=None) -> int:

@@ -50,6 +50,12 @@ def deliver_notification_task(self, notification_id: int) -> None:
         raise self.retry(exc=exc, countdown=notification_retry_delay(self.request.retries)) from exc
 
 
+@shared_task(name="portal.relay_notifications", ignore_result=True)
+def relay_notifications_task() -> int:
+    """Kicked after commits that wrote notifications: queue their delivery tasks."""
+    return notifications.relay_notifications()
+
+
 @shared_task(name="portal.redeliver_lost_notifications", ignore_result=True)
 def redeliver_lost_notifications_task() -> int:
     """Scheduled by beat: re-queue notifications whose first delivery task was lost."""

@@ -395,8 +395,7 @@ def intake_at_desk(*, officer: User, request: IntakeRequest, channel: str = Chan
         for doc in documents:
             doc.dossier = dossier
         DossierDocument.objects.bulk_create(documents)
-        _notify(dossier, "dossier_received", message)
-        return dossier
+        return _number_and_notify(dossier, message)
 
 
 # --- checking and receiving ---------------------------------------------------------------------
@@ -405,13 +404,13 @@ def slip_version_on(day: dt.date) -> str:
     return SlipVersion.TT03_2025 if day >= settings.SLIP_TT03_FROM else SlipVersion.TT01_2018
 
 
-def due_time(procedure: Procedure, terms: dict, received_at: dt.datetime, deciding: Agency
-             ) -> dt.datetime:
+def due_time(procedure: Procedure, terms: dict, received_at: dt.datetime, deciding: Agency,
+             calendar=None) -> dt.datetime:
     """The appointment: the processing time from receipt on the deciding agency's calendar;
     same-day services received after the cut-off are due the next working day."""
     from decimal import Decimal
 
-    calendar = get_calendar(deciding)
+    calendar = calendar or get_calendar(deciding)
     time = Decimal(terms["procedure"]["processing_time"])
     unit = terms["procedure"]["time_unit"]
     if terms["procedure"]["same_day_cutoff"] and unit == TimeUnit.WORKING_DAYS and time <= 1:
@@ -421,13 +420,11 @@ def due_time(procedure: Procedure, terms: dict, received_at: dt.datetime, decidi
 
 
 def _receipt_changes(dossier: Dossier, terms: dict) -> dict:
-    """What receiving sets: receipt time, terms, clock start, due time, slip version and the
-    code. The code is taken last: its counter row stays locked until commit, so a receipt
-    holds it only for its last few statements."""
+    """What receiving sets besides the code: receipt time, terms, clock start, due time (legal
+    and 766), the agency now holding it, slip version."""
     now = timezone.now()
-    day = timezone.localdate(now)
     calendar = get_calendar(dossier.deciding_agency)
-    due = due_time(dossier.procedure, terms, now, dossier.deciding_agency)
+    due = due_time(dossier.procedure, terms, now, dossier.deciding_agency, calendar)
     return {
         "received_at": now,
         "terms": terms,
@@ -435,10 +432,16 @@ def _receipt_changes(dossier: Dossier, terms: dict) -> dict:
         "due_at": due,
         "kpi_due_at": due,
         "handling_agency": dossier.deciding_agency,
-        "slip_version": slip_version_on(day),
-        "code": codes.new_code(receiving=dossier.receiving_agency,
-                               deciding=dossier.deciding_agency, day=day),
+        "slip_version": slip_version_on(timezone.localdate(now)),
     }
+
+
+def _number_and_notify(dossier: Dossier, message) -> Dossier:
+    """The last steps of a receipt: the code, whose counter row stays locked until commit (so
+    every other write comes before it), and the message that carries the code."""
+    codes.assign_code(dossier, timezone.localdate(dossier.received_at))
+    _notify(dossier, "dossier_received", message)
+    return dossier
 
 
 def receive(*, dossier_id: int, officer: User) -> Dossier:
@@ -449,8 +452,7 @@ def receive(*, dossier_id: int, officer: User) -> Dossier:
         dossier = apply_transition(
             dossier_id=dossier_id, action=Action.RECEIVE, actor=officer,
             compute=lambda d: _receipt_changes(d, d.procedure.terms_snapshot()))
-        _notify(dossier, "dossier_received", message)
-        return dossier
+        return _number_and_notify(dossier, message)
 
 
 def request_completion(*, dossier_id: int, officer: User, reason: str) -> Dossier:

@@ -36,11 +36,18 @@ def test_a_desk_receipt_writes_each_table_once_whatever_the_number_of_papers(
         intake.PaperIn(position=1, originals=1, file=pdf_upload()),
         intake.PaperIn(position=2, originals=1, copies=2, file=pdf_upload("chung-sinh.pdf"))])
     assert len(two) == len(three)
-    writes = [q.split()[2].strip('"') for q in three if q.startswith("INSERT")]
-    # e-mail and SMS go in one statement; the counter upsert is the only other write
-    assert sorted(writes) == sorted(["hoso_dossiercounter", "hoso_dossier", "hoso_dossierevent",
-                                     "hoso_dossierdocument", "portal_notification"])
-    assert not [q for q in three if q.startswith("UPDATE")]  # inserted once, as received
+    inserts = [q.split()[2].strip('"') for q in three if q.startswith("INSERT")]
+    # e-mail and SMS go in one statement; the dossier is inserted once, as received
+    assert sorted(inserts) == sorted(["hoso_dossier", "hoso_dossierevent",
+                                      "hoso_dossierdocument", "portal_notification"])
+    # the number is taken and written in one statement, after the other writes: the day's
+    # counter row is locked only for that statement, the message and the commit
+    [numbering] = [q for q in three if q.startswith("WITH")]
+    assert "hoso_dossiercounter" in numbering
+    assert "UPDATE hoso_dossier SET code" in numbering
+    assert three.index(numbering) > max(three.index(q) for q in three
+                                        if q.startswith("INSERT INTO \"hoso_"))
+    assert not [q for q in three if q.startswith("UPDATE")]
     assert len(three) <= 8
 
 
@@ -94,3 +101,28 @@ def test_apply_to_new_takes_only_an_unsaved_dossier(province, birth_procedure, d
     dossier = desk_receive(desk_a1, birth_procedure, province.commune_a1)
     with pytest.raises(ValueError, match="unsaved"):
         apply_to_new(dossier, action=Action.RECEIVE, actor=desk_a1)
+
+
+@pytest.mark.parametrize(("fmt", "parts"), [
+    ("{unit}-{date:%y%m%d}-{seq:04d}", ("U1-261123-", 4, "")),
+    ("{unit}/{seq}/{date:%Y}", ("U1/", 0, "/2026")),
+    ("{seq:06d}.{unit}", ("", 6, ".U1")),
+    ("{unit}-{seq:>5}", None),  # another shape: numbered in Python, written after
+    ("{unit}-{date:%y%m%d}", None),
+])
+def test_the_code_format_splits_around_the_number(settings, fmt, parts):
+    import datetime as dt
+
+    from hoso.codes import _split_format
+
+    settings.DOSSIER_CODE_FORMAT = fmt
+    assert _split_format("U1", dt.date(2026, 11, 23)) == parts
+
+
+def test_a_code_format_sql_cannot_build_is_still_gap_free(settings, province,
+                                                           birth_procedure, desk_a1):
+    settings.DOSSIER_CODE_FORMAT = "{unit}~{seq:>5}"
+    first = desk_receive(desk_a1, birth_procedure, province.commune_a1)
+    second = desk_receive(desk_a1, birth_procedure, province.commune_a1)
+    assert (first.code.split("~")[1], second.code.split("~")[1]) == ("    1", "    2")
+    assert Dossier.objects.get(pk=second.pk).code == second.code

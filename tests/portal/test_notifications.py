@@ -224,7 +224,7 @@ def test_notify_writes_one_email_and_one_sms_and_delivers_both(
         rows = send()
         assert {row.status for row in rows} == {"pending"}  # nothing leaves before commit
         assert mailoutbox == []
-    assert len(callbacks) == 2
+    assert len(callbacks) == 1  # one relay kick for both messages
     email_row, sms_row = (Notification.objects.get(channel=c) for c in ("email", "sms"))
     assert len(mailoutbox) == 1
     mail = mailoutbox[0]
@@ -636,3 +636,38 @@ def test_notifications_whose_task_was_lost_are_queued_again(settings, tmp_path):
     assert Notification.objects.get(pk=rows[0].pk).status == "sent"
     assert len(mail.outbox) == 1
     assert redeliver_lost_notifications() == 0
+
+
+# --- the relay -------------------------------------------------------------------------------
+
+def test_a_burst_of_commits_shares_one_relay_task(monkeypatch):
+    from django.core.cache import cache
+
+    from portal import tasks
+
+    kicked = []
+    monkeypatch.setattr(tasks.relay_notifications_task, "delay", lambda: kicked.append(1))
+    cache.delete(notifications._relay_key())
+    notifications.kick_relay()
+    notifications.kick_relay()
+    assert kicked == [1]  # the second commit found a relay on its way
+    notifications.relay_notifications()  # the relay drops the flag before it reads the rows
+    notifications.kick_relay()
+    assert kicked == [1, 1]  # so a row committed after its read gets a relay of its own
+
+
+def test_the_relay_queues_only_messages_never_tried(monkeypatch):
+    from portal import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.deliver_notification_task, "delay", queued.append)
+    rows = send()
+    tried = Notification.objects.create(template_code="dossier_received", channel="email",
+                                        recipient="b@example.vn", body="x", attempts=1,
+                                        object_ref="dossier:8", event_key="dossier:8:x")
+    Notification.objects.create(template_code="dossier_received", channel="email",
+                                recipient="c@example.vn", body="x", status="sent",
+                                object_ref="dossier:9", event_key="dossier:9:x")
+    assert notifications.relay_notifications() == 2
+    assert sorted(queued) == sorted(row.pk for row in rows)
+    assert tried.pk not in queued
