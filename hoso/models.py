@@ -281,7 +281,10 @@ class DossierEvent(models.Model):
         verbose_name_plural = _("lịch sử xử lý")
         ordering = ["at", "pk"]
         indexes = [models.Index(fields=["dossier", "at"], name="event_dossier_at"),
-                   models.Index(fields=["actor", "dossier"], name="event_actor_dossier")]
+                   models.Index(fields=["actor", "dossier"], name="event_actor_dossier"),
+                   # receipts by time (hoso.notify.notify_missed_receipts, reports)
+                   models.Index(fields=["at"], name="event_receive_at",
+                                condition=models.Q(action="receive"))]
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} @ {self.at:%H:%M %d/%m/%Y}"

@@ -16,7 +16,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.cache import agency_tree_key, new_tree_generation
+from portal.cache import agency_tree_key, memo, new_tree_generation
 from portal.choices import AgencyKind
 from portal.errors import InvalidInput
 from portal.models import Agency
@@ -65,6 +65,12 @@ class RouteFacts:
 def route_facts(procedure: Procedure, receiving: Agency, deciding: Agency) -> RouteFacts:
     route_key = (f"hoso:route:v1:{connection.settings_dict['NAME']}:{procedure.pk}:"
                  f"{procedure.version}:{receiving.pk}:{deciding.pk}")
+    return memo.get(route_key, lambda: _route_facts(route_key, procedure, receiving,
+                                                    deciding))
+
+
+def _route_facts(route_key: str, procedure: Procedure, receiving: Agency, deciding: Agency
+                 ) -> RouteFacts:
     tree_key = agency_tree_key()
     cached = cache.get_many([route_key, tree_key])
     generation = cached.get(tree_key) or new_tree_generation()

@@ -3,6 +3,8 @@ generation that caches of routing facts are keyed on."""
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 
 from django.core.cache import cache
@@ -42,6 +44,7 @@ def agency_tree_key() -> str:
 
 
 def new_tree_generation() -> str:
+    memo.clear()
     generation = uuid.uuid4().hex
     cache.set(agency_tree_key(), generation, timeout=None)
     return generation
@@ -52,3 +55,37 @@ def bump_agency_tree_generation() -> None:
     at commit (so a reader that cached the old tree meanwhile is not believed afterwards)."""
     new_tree_generation()
     transaction.on_commit(new_tree_generation)
+
+
+class LocalMemo:
+    """A few seconds of memory in this process in front of the shared cache, for the facts a
+    busy desk reads on every receipt (calendar days, message templates, route facts): each
+    is read from Redis at most once per `seconds` per process. A change is seen everywhere
+    within that time; `clear()` forgets at once (tests, and the process that made the
+    change)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._values: dict[str, tuple[float, object]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str, load):
+        now = time.monotonic()
+        with self._lock:
+            hit = self._values.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        value = load()
+        with self._lock:
+            if len(self._values) > 1024:
+                self._values.clear()
+            self._values[key] = (now + self.seconds, value)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+
+
+# Short on purpose: the shared cache below it is invalidated on every change.
+memo = LocalMemo(seconds=2.0)

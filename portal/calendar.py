@@ -214,12 +214,17 @@ def get_calendar(agency=None) -> WorkCalendar:
     from django.conf import settings
     from django.core.cache import cache
 
+    from portal.cache import memo
     from portal.models import CalendarDay
 
-    days = cache.get(_cache_key())
-    if days is None:
-        days = list(CalendarDay.objects.values_list("date", "kind"))
-        cache.set(_cache_key(), days, timeout=3600)
+    def load() -> list:
+        days = cache.get(_cache_key())
+        if days is None:
+            days = list(CalendarDay.objects.values_list("date", "kind"))
+            cache.set(_cache_key(), days, timeout=3600)
+        return days
+
+    days = memo.get(_cache_key(), load)
     hours = (agency.working_hours if agency is not None else "") or settings.PORTAL_WORKING_HOURS
     return _built_calendar(hours, tuple(days))
 
@@ -233,7 +238,10 @@ def _built_calendar(hours: str, days: tuple[tuple[dt.date, str], ...]) -> WorkCa
 def clear_calendar_cache() -> None:
     from django.core.cache import cache
 
+    from portal.cache import memo
+
     cache.delete(_cache_key())
+    memo.clear()
 
 
 def add_working_time(

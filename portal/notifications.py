@@ -343,18 +343,26 @@ def find_template(code: str) -> MessageTemplate | None:
     """The template row of `code` (None if missing), for busy paths that hand it to `notify`.
     All rows are cached together; saving or deleting one forgets them (`forget_templates`),
     and a change made around the models (a queryset update) is seen within the timeout."""
-    table = cache.get(templates_cache_key())
-    if table is None:
-        table = {t.code: t for t in MessageTemplate.objects.all()}
-        cache.set(templates_cache_key(), table, timeout=300)
-    return table.get(code)
+    from portal.cache import memo
+
+    def load() -> dict:
+        table = cache.get(templates_cache_key())
+        if table is None:
+            table = {t.code: t for t in MessageTemplate.objects.all()}
+            cache.set(templates_cache_key(), table, timeout=300)
+        return table
+
+    return memo.get(templates_cache_key(), load).get(code)
 
 
 def forget_templates() -> None:
     """Drop the cached rows now and again at commit (a reader may have cached the old rows
     in between)."""
+    from portal.cache import memo
+
     cache.delete(templates_cache_key())
-    transaction.on_commit(lambda: cache.delete(templates_cache_key()))
+    memo.clear()
+    transaction.on_commit(lambda: (cache.delete(templates_cache_key()), memo.clear()))
 
 
 def _active_template(code: str, template: MessageTemplate | None = None) -> MessageTemplate:

@@ -211,6 +211,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.redeliver_lost_notifications",
         "schedule": timedelta(minutes=5),
     },
+    "hoso-notify-missed-receipts": {
+        "task": "hoso.notify_missed_receipts",
+        "schedule": timedelta(minutes=1),
+    },
 }
 # /healthz: how old a worker heartbeat or a scheduler dispatch may be before it counts as dead.
 HEALTH_MAX_AGE = timedelta(seconds=env.int("HEALTH_MAX_AGE_SECONDS", default=120))

@@ -375,6 +375,7 @@ def intake_at_desk(*, officer: User, request: IntakeRequest, channel: str = Chan
     terms = request.procedure.terms_snapshot()
     message = find_template("dossier_received")  # read before the counter row is locked
     with cleanup_on_failure() as stored, transaction.atomic():
+        _check_references_now()
         dossier = _dossier_of(request, channel=channel, account=None, created_by=officer,
                               status=DossierStatus.SUBMITTED, terms=terms)
         if channel == Channel.POSTAL:
@@ -419,6 +420,16 @@ def due_time(procedure: Procedure, terms: dict, received_at: dt.datetime, decidi
     return calendar.add(received_at, time, unit)
 
 
+def _check_references_now() -> None:
+    """Check foreign keys at each statement instead of at commit (PostgreSQL defers them), so
+    the commit that releases the day's counter row has nothing left to check."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 def _receipt_changes(dossier: Dossier, terms: dict) -> dict:
     """What receiving sets besides the code: receipt time, terms, clock start, due time (legal
     and 766), the agency now holding it, slip version."""
@@ -437,10 +448,13 @@ def _receipt_changes(dossier: Dossier, terms: dict) -> dict:
 
 
 def _number_and_notify(dossier: Dossier, message) -> Dossier:
-    """The last steps of a receipt: the code, whose counter row stays locked until commit (so
-    every other write comes before it), and the message that carries the code."""
+    """The last step of a receipt: the code, whose counter row stays locked until commit, so
+    every other write comes before it; the message that carries the code is written just
+    after the commit (hoso.notify.notify_applicant_after_commit)."""
+    from hoso.notify import notify_applicant_after_commit
+
     codes.assign_code(dossier, timezone.localdate(dossier.received_at))
-    _notify(dossier, "dossier_received", message)
+    notify_applicant_after_commit(dossier, "dossier_received", message)
     return dossier
 
 

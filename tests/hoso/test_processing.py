@@ -428,8 +428,10 @@ def test_a_transferred_dossier_is_in_the_other_agencys_inbox_until_it_comes_back
     assert not in_inbox(people["district"], dossier)
 
 
-def test_the_applicant_is_told_of_each_change_that_concerns_them(province, people):
-    dossier = started(province, people)
+def test_the_applicant_is_told_of_each_change_that_concerns_them(
+        province, people, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # the receipt's, after commit
+        dossier = started(province, people)
     processing.request_obligation(dossier_id=dossier.pk, officer=people["specialist"],
                                   reason="Nộp lệ phí trước bạ")
     processing.obligation_met(dossier_id=dossier.pk, officer=people["specialist"])

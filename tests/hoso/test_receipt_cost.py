@@ -21,10 +21,21 @@ pytestmark = pytest.mark.django_db
 
 
 def receipt_queries(officer, procedure, agency, papers) -> list[str]:
+    """The statements of one receipt, then of what runs after its commit."""
     desk_receive(officer, procedure, agency)  # warm the caches
     with CaptureQueriesContext(connection) as captured:
-        desk_receive(officer, procedure, agency, papers=papers)
-    return [q["sql"] for q in captured.captured_queries]
+        from django.db import transaction
+
+        earlier = len(connection.run_on_commit)  # hooks of earlier receipts in this test
+        with transaction.atomic():
+            desk_receive(officer, procedure, agency, papers=papers)
+            after_commit = connection.run_on_commit[earlier:]
+            del connection.run_on_commit[earlier:]
+        in_transaction = len(captured.captured_queries)
+        for _sids, hook, _robust in after_commit:
+            hook()
+    queries = [q["sql"] for q in captured.captured_queries]
+    return queries[:in_transaction] + ["-- commit --"] + queries[in_transaction:]
 
 
 def test_a_desk_receipt_writes_each_table_once_whatever_the_number_of_papers(
@@ -36,20 +47,23 @@ def test_a_desk_receipt_writes_each_table_once_whatever_the_number_of_papers(
         intake.PaperIn(position=1, originals=1, file=pdf_upload()),
         intake.PaperIn(position=2, originals=1, copies=2, file=pdf_upload("chung-sinh.pdf"))])
     assert len(two) == len(three)
-    inserts = [q.split()[2].strip('"') for q in three if q.startswith("INSERT")]
-    # e-mail and SMS go in one statement; the dossier is inserted once, as received
+    statements = [q for q in three if "SAVEPOINT" not in q]  # the test's own transactions
+    receipt = statements[:statements.index("-- commit --")]
+    after = statements[statements.index("-- commit --") + 1:]
+    inserts = [q.split()[2].strip('"') for q in receipt if q.startswith("INSERT")]
+    # the dossier is inserted once, as received, with its event and papers
     assert sorted(inserts) == sorted(["hoso_dossier", "hoso_dossierevent",
-                                      "hoso_dossierdocument", "portal_notification"])
-    # the number is taken and written in one statement, after the other writes: the day's
-    # counter row is locked only for that statement, the message and the commit
-    [numbering] = [q for q in three if q.startswith("WITH")]
+                                      "hoso_dossierdocument"])
+    # the number is taken and written in one statement, the last of the receipt: the day's
+    # counter row is locked only for that statement and the commit
+    numbering = receipt[-1]
+    assert numbering.startswith("WITH")
     assert "hoso_dossiercounter" in numbering
     assert "UPDATE hoso_dossier SET code" in numbering
-    assert three.index(numbering) > max(three.index(q) for q in three
-                                        if q.startswith("INSERT INTO \"hoso_"))
-    assert not [q for q in three if q.startswith("UPDATE")]
-    assert len(three) <= 8
-
+    assert not [q for q in receipt if q.startswith("UPDATE")]
+    assert len(receipt) <= 6
+    # the message (e-mail and SMS in one statement) is written after the commit
+    assert [q.split()[2] for q in after if q.startswith("INSERT")] == ["portal_notification"]
 
 def test_a_procedure_amendment_is_seen_by_the_next_receipt(province, birth_procedure,
                                                            desk_a1):
@@ -74,14 +88,16 @@ def test_an_agency_change_is_seen_by_the_next_receipt(province, birth_procedure,
     assert refused.value.code == "not_carried_out"
 
 
-def test_an_edited_message_is_used_by_the_next_receipt(province, birth_procedure, desk_a1):
+def test_an_edited_message_is_used_by_the_next_receipt(province, birth_procedure, desk_a1,
+                                                       django_capture_on_commit_callbacks):
     desk_receive(desk_a1, birth_procedure, province.commune_a1)
     # get_or_create: a transactional test elsewhere may have flushed the migration's rows
     template, _new = MessageTemplate.objects.get_or_create(
         code="dossier_received", defaults=DEFAULT_TEMPLATES["dossier_received"])
     template.sms_body = "Đã nhận hồ sơ {{ dossier_code }}."
     template.save()
-    dossier = desk_receive(desk_a1, birth_procedure, province.commune_a1)
+    with django_capture_on_commit_callbacks(execute=True):
+        dossier = desk_receive(desk_a1, birth_procedure, province.commune_a1)
     sms = Notification.objects.get(object_ref=f"dossier:{dossier.pk}", channel="sms")
     assert sms.body == f"Đã nhận hồ sơ {dossier.code}."
 
@@ -126,3 +142,25 @@ def test_a_code_format_sql_cannot_build_is_still_gap_free(settings, province,
     second = desk_receive(desk_a1, birth_procedure, province.commune_a1)
     assert (first.code.split("~")[1], second.code.split("~")[1]) == ("    1", "    2")
     assert Dossier.objects.get(pk=second.pk).code == second.code
+
+
+
+def test_a_receipt_message_lost_after_commit_is_written_by_the_sweep(
+        province, birth_procedure, desk_a1, django_capture_on_commit_callbacks):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from hoso.notify import notify_missed_receipts
+
+    lost = desk_receive(desk_a1, birth_procedure, province.commune_a1)  # hook never ran
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = desk_receive(desk_a1, birth_procedure, province.commune_a1)
+    later = timezone.now() + dt.timedelta(minutes=2)
+    assert notify_missed_receipts(now=later) == 1
+    assert set(Notification.objects.filter(template_code="dossier_received")
+               .values_list("object_ref", flat=True)) == {f"dossier:{lost.pk}",
+                                                           f"dossier:{sent.pk}"}
+    assert notify_missed_receipts(now=later) == 0  # written once
+    rows = Notification.objects.filter(object_ref=f"dossier:{lost.pk}")
+    assert lost.code in rows.get(channel="sms").body
