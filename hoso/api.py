@@ -4,9 +4,11 @@ reaches the dossiers of their agencies' subtrees, a citizen their own; anything 
 
 from __future__ import annotations
 
+import copy
 import json
 
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -31,32 +33,39 @@ class EventSerializer(serializers.ModelSerializer):
         fields = ["at", "action", "status_before", "status_after", "note"]
 
 
-class DossierSerializer(serializers.ModelSerializer):
-    procedure = serializers.CharField(source="procedure.national_code")
-    procedure_name = serializers.CharField(source="procedure.name")
-    receiving_agency = serializers.CharField(source="receiving_agency.code")
-    deciding_agency = serializers.CharField(source="deciding_agency.code")
-    intake_overdue = serializers.SerializerMethodField()
+class DossierSerializer(serializers.Serializer):
+    """A dossier as the API shows it (declared field by field: a ModelSerializer rebuilds its
+    fields from the model on every response)."""
 
-    class Meta:
-        model = Dossier
-        fields = ["id", "code", "procedure", "procedure_name", "status", "channel",
-                  "receiving_agency", "deciding_agency", "owner_type", "owner_name",
-                  "owner_id_type", "owner_id_number", "submitter_name", "result_delivery",
-                  "fee_total", "submitted_at", "intake_due_at", "received_at", "due_at",
-                  "slip_version", "intake_overdue"]
-        read_only_fields = fields
+    id = serializers.IntegerField(read_only=True)
+    code = serializers.CharField(read_only=True, allow_null=True)
+    procedure = serializers.CharField(source="procedure.national_code", read_only=True)
+    procedure_name = serializers.CharField(source="procedure.name", read_only=True)
+    status = serializers.CharField(read_only=True)
+    channel = serializers.CharField(read_only=True)
+    receiving_agency = serializers.CharField(source="receiving_agency.code", read_only=True)
+    deciding_agency = serializers.CharField(source="deciding_agency.code", read_only=True)
+    owner_type = serializers.CharField(read_only=True)
+    owner_name = serializers.CharField(read_only=True)
+    owner_id_type = serializers.CharField(read_only=True)
+    owner_id_number = serializers.CharField(read_only=True)
+    submitter_name = serializers.CharField(read_only=True)
+    result_delivery = serializers.CharField(read_only=True)
+    fee_total = serializers.IntegerField(read_only=True, allow_null=True)
+    submitted_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    intake_due_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    received_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    due_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    slip_version = serializers.CharField(read_only=True)
+    intake_overdue = serializers.SerializerMethodField()
 
     def get_intake_overdue(self, dossier: Dossier) -> bool:
         return dossier.intake_overdue()
 
 
 class DossierDetailSerializer(DossierSerializer):
+    form_data = serializers.JSONField(read_only=True)
     events = EventSerializer(many=True, read_only=True)
-
-    class Meta(DossierSerializer.Meta):
-        fields = [*DossierSerializer.Meta.fields, "form_data", "events"]
-        read_only_fields = fields
 
 
 class IntakeInput(serializers.Serializer):
@@ -89,7 +98,11 @@ class IntakeInput(serializers.Serializer):
 
 
 def _agency(code: str) -> Agency:
-    agency = Agency.objects.filter(code=code).first()
+    """The agency with this code (remembered for a moment: desks send the same few codes)."""
+    from portal.cache import memo
+
+    found = memo.get(f"hoso:agency:{code}", lambda: Agency.objects.filter(code=code).first())
+    agency = copy.copy(found)
     if agency is None:
         raise InvalidInput("agency_not_found", _("Không tìm thấy cơ quan có mã “%(code)s”.")
                            % {"code": code})
@@ -98,7 +111,11 @@ def _agency(code: str) -> Agency:
 
 def _intake_request(data: dict, files, *, receiving: Agency | None, applicant=None
                     ) -> intake.IntakeRequest:
-    procedure = Procedure.objects.published().filter(national_code=data["procedure"]).first()
+    from portal.cache import memo
+
+    code, today = data["procedure"], timezone.localdate()
+    procedure = copy.copy(memo.get(f"hoso:procedure:{code}:{today}", lambda: (
+        Procedure.objects.published(today).filter(national_code=code).first())))
     if procedure is None:
         raise InvalidInput("procedure_not_found", _("Không tìm thấy thủ tục có mã “%(code)s”.")
                            % {"code": data["procedure"]})

@@ -21,6 +21,20 @@ class PortalConfig(AppConfig):
         post_delete.connect(agency_changed, sender=Agency, dispatch_uid="agency-tree-changed-d",
                             weak=False)
 
+        # Access facts (portal.permissions.shared_fact) are cached per access generation: any
+        # change to who holds what starts a new one.
+        from django.db.models.signals import m2m_changed
+
+        from portal.models import AgencyGroupObjectPermission, AgencyUserObjectPermission, User
+
+        for model in (AgencyUserObjectPermission, AgencyGroupObjectPermission):
+            post_save.connect(agency_changed, sender=model, weak=False,
+                              dispatch_uid=f"access-changed-{model.__name__}")
+            post_delete.connect(agency_changed, sender=model, weak=False,
+                                dispatch_uid=f"access-changed-d-{model.__name__}")
+        m2m_changed.connect(agency_changed, sender=User.groups.through, weak=False,
+                            dispatch_uid="access-changed-groups")
+
         def template_changed(**kwargs) -> None:
             forget_templates()
 

@@ -131,10 +131,16 @@ class User(AbstractUser):
         if cached is None:
             if self.pk is None:
                 return frozenset()
-            names = set(self.groups.filter(name__in=Role.values).values_list("name", flat=True))
-            if self.is_superuser:
-                names.add(Role.ADMINISTRATOR)
-            cached = frozenset(names)
+            from portal.permissions import shared_fact
+
+            def compute() -> frozenset[str]:
+                names = set(self.groups.filter(name__in=Role.values)
+                            .values_list("name", flat=True))
+                if self.is_superuser:
+                    names.add(Role.ADMINISTRATOR)
+                return frozenset(names)
+
+            cached = shared_fact(self, "roles", compute)
             self.__dict__["_roles"] = cached
         return cached
 

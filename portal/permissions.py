@@ -75,12 +75,43 @@ def agency_ids_with_perm(user, perm: str) -> frozenset[int]:
         return frozenset()
     cache = user.__dict__.setdefault("_agency_ids", {})
     if perm not in cache:
-        cache[perm] = frozenset(agencies_with_perm(user, perm).values_list("pk", flat=True))
+        cache[perm] = shared_fact(
+            user, f"perm:{perm}",
+            lambda: frozenset(agencies_with_perm(user, perm).values_list("pk", flat=True)))
     return cache[perm]
 
 
+def shared_fact(user, name: str, compute):
+    """A fact about the user's access (agency ids of a permission, roles) from the shared
+    cache, valid while the access generation stays the same: any grant, revocation, group
+    or object-permission change and any agency change starts a new generation
+    (portal.cache.bump_agency_tree_generation), so a revoked right is gone at the next
+    request in every process. One cache round trip; computed on a miss."""
+    from django.core.cache import cache
+    from django.db import connection
+
+    from portal.cache import agency_tree_key, new_tree_generation
+
+    key = (f"portal:access:v1:{connection.settings_dict['NAME']}:{user.pk}:"
+           f"{int(user.is_superuser)}:{int(user.is_active)}:{name}")
+    got = cache.get_many([key, agency_tree_key()])
+    generation = got.get(agency_tree_key()) or new_tree_generation()
+    hit = got.get(key)
+    if hit is not None and hit[0] == generation:
+        return hit[1]
+    value = compute()
+    cache.set(key, (generation, value), timeout=3600)
+    return value
+
+
 def forget_permissions(user) -> None:
+    """Forget the access facts of this user object and, everywhere, of everyone (a new
+    access generation)."""
+    from portal.cache import bump_agency_tree_generation
+
     user.__dict__.pop("_agency_ids", None)
+    user.__dict__.pop("_roles", None)
+    bump_agency_tree_generation()
 
 
 def has_agency_perm(user, perm: str, agency: Agency) -> bool:

@@ -125,3 +125,32 @@ def test_restrict_filters_any_queryset_by_agency_in_one_query(
         rows = list(restrict(AgencyMembership.objects.all(), district_a_desk,
                              "portal.view_dossier").values_list("user__username", flat=True))
     assert sorted(rows) == ["desk_a", "leader_a1"]
+
+
+def test_a_revoked_role_is_gone_at_the_next_request_in_every_process(province):
+    from portal.models import User
+    from portal.permissions import has_agency_perm
+
+    commune = province.commune_a1
+    officer = make_officer(commune, Role.DESK_OFFICER, username="mc_thu_hoi")
+    first_request = User.objects.get(pk=officer.pk)
+    assert has_agency_perm(first_request, "portal.receive_dossier", commune)
+    assert Role.DESK_OFFICER in first_request.roles  # both now in the shared cache
+    services.revoke_role(user=officer, agency=commune, role=Role.DESK_OFFICER)
+    next_request = User.objects.get(pk=officer.pk)
+    assert not has_agency_perm(next_request, "portal.receive_dossier", commune)
+    assert Role.DESK_OFFICER not in next_request.roles
+
+
+def test_a_permission_row_removed_by_hand_is_gone_at_the_next_request(province):
+    from portal.models import AgencyUserObjectPermission, User
+    from portal.permissions import has_agency_perm
+
+    commune = province.commune_a1
+    officer = make_officer(commune, Role.DESK_OFFICER, username="mc_xoa_tay")
+    assert has_agency_perm(User.objects.get(pk=officer.pk), "portal.receive_dossier", commune)
+    for row in AgencyUserObjectPermission.objects.filter(user=officer):
+        row.delete()  # as the admin site does
+    officer.groups.clear()
+    assert not has_agency_perm(User.objects.get(pk=officer.pk), "portal.receive_dossier",
+                               commune)
