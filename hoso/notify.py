@@ -46,24 +46,44 @@ def _event_id(dossier: Dossier) -> int:
     return dossier.events.order_by("-pk").values_list("pk", flat=True).first() or 0
 
 
-def notify_applicant_after_commit(dossier: Dossier, code: str, template=None) -> None:
-    """notify_applicant once the transaction has committed: a receipt's message is written
-    after the day's counter row is released. A message lost in between (the process died)
-    is written by `notify_missed_receipts`, so none is lost."""
+def receipt_messages_after_commit() -> None:
+    """After a receipt commits, have its message written by a worker: the receipt event is
+    the outbox. A burst of receipts shares one task (a cache flag set only when absent), so
+    a busy desk pays one cache round trip per receipt; a lost kick is caught by the sweep
+    that beat runs every minute."""
     from django.db import transaction
 
-    transaction.on_commit(lambda: notify_applicant(dossier, code, template), robust=True)
+    transaction.on_commit(kick_receipt_messages, robust=True)
 
 
-MISSED_GRACE = dt.timedelta(minutes=1)  # a commit hook still running is not "missed"
-MISSED_WINDOW = dt.timedelta(hours=6)
-MISSED_BATCH = 500
+def _kick_key() -> str:
+    from django.db import connection
+
+    return f"hoso:receipt-messages:{connection.settings_dict['NAME']}"
 
 
-def notify_missed_receipts(*, now: dt.datetime | None = None) -> int:
-    """Write the receipt message of every dossier received in the last MISSED_WINDOW (and
-    more than MISSED_GRACE ago) that has none: one set-based query, then notify_applicant,
-    idempotent per event. Run by beat; the number of dossiers notified."""
+KICK_FLAG_SECONDS = 30
+
+
+def kick_receipt_messages() -> None:
+    from django.core.cache import cache
+
+    from hoso.tasks import write_receipt_messages_task
+
+    if cache.add(_kick_key(), "1", timeout=KICK_FLAG_SECONDS):
+        write_receipt_messages_task.delay()
+
+
+RECEIPT_WINDOW = dt.timedelta(hours=6)
+RECEIPT_BATCH = 500
+
+
+def write_receipt_messages(*, now: dt.datetime | None = None) -> int:
+    """Write the receipt message of every dossier received in the last RECEIPT_WINDOW that
+    has none yet (one set-based query, then notify_applicant, idempotent per event); the
+    number of dossiers notified. The kick flag is dropped first, so a receipt committed
+    after the query kicks a new run."""
+    from django.core.cache import cache
     from django.db.models import CharField, Exists, OuterRef, Value
     from django.db.models.functions import Cast, Concat
     from django.utils import timezone
@@ -71,22 +91,30 @@ def notify_missed_receipts(*, now: dt.datetime | None = None) -> int:
     from hoso.choices import Action
     from hoso.models import DossierEvent
     from portal.models import Notification
+    from portal.notifications import find_template
 
+    cache.delete(_kick_key())
     now = now or timezone.now()
+    template = find_template("dossier_received")
+    if template is not None and not template.is_active:
+        return 0  # the administrator turned the message off
     written = Notification.objects.filter(
         template_code="dossier_received",
         object_ref=Concat(Value("dossier:"), Cast(OuterRef("dossier_id"), CharField())))
-    events = (DossierEvent.objects.filter(action=Action.RECEIVE, at__gte=now - MISSED_WINDOW,
-                                          at__lt=now - MISSED_GRACE)
-              .exclude(dossier__owner_email="", dossier__owner_phone="",
-                       dossier__submitter_phone="")
-              .filter(~Exists(written)).select_related(
-                  "dossier__procedure", "dossier__receiving_agency",
-                  "dossier__deciding_agency").order_by("at")[:MISSED_BATCH])
-    count = 0
-    for event in events:
+    events = (DossierEvent.objects.filter(action=Action.RECEIVE, at__gte=now - RECEIPT_WINDOW)
+              .filter(~Exists(written)))
+    # dossiers nothing can be sent to would be read again on every run
+    events = events.exclude(dossier__owner_email="", dossier__owner_phone="",
+                            dossier__submitter_phone="")
+    if template is not None and not template.sms_body.strip():
+        events = events.exclude(dossier__owner_email="")
+    batch = list(events.select_related("dossier__procedure", "dossier__receiving_agency",
+                                       "dossier__deciding_agency").order_by("at")[
+                                           :RECEIPT_BATCH])
+    for event in batch:
         dossier = event.dossier
         dossier.last_event = event
-        notify_applicant(dossier, "dossier_received")
-        count += 1
-    return count
+        notify_applicant(dossier, "dossier_received", template)
+    if len(batch) == RECEIPT_BATCH:
+        kick_receipt_messages()  # more are waiting
+    return len(batch)

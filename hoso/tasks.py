@@ -3,9 +3,10 @@
 from celery import shared_task
 
 
-@shared_task(name="hoso.notify_missed_receipts", ignore_result=True)
-def notify_missed_receipts_task() -> int:
-    """Scheduled by beat: write the receipt messages a dying process did not write."""
-    from hoso.notify import notify_missed_receipts
+@shared_task(name="hoso.write_receipt_messages", ignore_result=True)
+def write_receipt_messages_task() -> int:
+    """Kicked after receipts commit, and run by beat every minute as the safety net: write
+    the receipt messages not written yet."""
+    from hoso.notify import write_receipt_messages
 
-    return notify_missed_receipts()
+    return write_receipt_messages()

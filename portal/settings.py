@@ -211,8 +211,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.redeliver_lost_notifications",
         "schedule": timedelta(minutes=5),
     },
-    "hoso-notify-missed-receipts": {
-        "task": "hoso.notify_missed_receipts",
+    "hoso-write-receipt-messages": {
+        "task": "hoso.write_receipt_messages",
         "schedule": timedelta(minutes=1),
     },
 }

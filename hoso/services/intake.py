@@ -34,7 +34,6 @@ from portal.calendar import get_calendar
 from portal.choices import TimeUnit
 from portal.errors import InvalidInput
 from portal.models import Agency, User
-from portal.notifications import find_template
 from tthc.choices import Channel as ProcedureChannel
 from tthc.eforms import validate_data
 from tthc.models import Procedure
@@ -373,7 +372,6 @@ def intake_at_desk(*, officer: User, request: IntakeRequest, channel: str = Chan
         raise InvalidInput("postal_tracking", _("Vui lòng nhập số vận đơn bưu chính."))
     _validate(request, channel)
     terms = request.procedure.terms_snapshot()
-    message = find_template("dossier_received")  # read before the counter row is locked
     with cleanup_on_failure() as stored, transaction.atomic():
         _check_references_now()
         dossier = _dossier_of(request, channel=channel, account=None, created_by=officer,
@@ -396,7 +394,7 @@ def intake_at_desk(*, officer: User, request: IntakeRequest, channel: str = Chan
         for doc in documents:
             doc.dossier = dossier
         DossierDocument.objects.bulk_create(documents)
-        return _number_and_notify(dossier, message)
+        return _number_and_notify(dossier)
 
 
 # --- checking and receiving ---------------------------------------------------------------------
@@ -447,26 +445,25 @@ def _receipt_changes(dossier: Dossier, terms: dict) -> dict:
     }
 
 
-def _number_and_notify(dossier: Dossier, message) -> Dossier:
+def _number_and_notify(dossier: Dossier) -> Dossier:
     """The last step of a receipt: the code, whose counter row stays locked until commit, so
-    every other write comes before it; the message that carries the code is written just
-    after the commit (hoso.notify.notify_applicant_after_commit)."""
-    from hoso.notify import notify_applicant_after_commit
+    every other write comes before it. The message that carries the code is written by a
+    worker after the commit (hoso.notify.receipt_messages_after_commit)."""
+    from hoso.notify import receipt_messages_after_commit
 
     codes.assign_code(dossier, timezone.localdate(dossier.received_at))
-    notify_applicant_after_commit(dossier, "dossier_received", message)
+    receipt_messages_after_commit()
     return dossier
 
 
 def receive(*, dossier_id: int, officer: User) -> Dossier:
     """Receive a dossier: code, terms snapshot, clock start and due time, slip version. The
     code is taken only once the action is allowed, so a refused receipt uses no number."""
-    message = find_template("dossier_received")  # read before the counter row is locked
     with transaction.atomic():
         dossier = apply_transition(
             dossier_id=dossier_id, action=Action.RECEIVE, actor=officer,
             compute=lambda d: _receipt_changes(d, d.procedure.terms_snapshot()))
-        return _number_and_notify(dossier, message)
+        return _number_and_notify(dossier)
 
 
 def request_completion(*, dossier_id: int, officer: User, reason: str) -> Dossier:

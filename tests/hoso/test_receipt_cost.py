@@ -46,10 +46,13 @@ def test_a_desk_receipt_writes_each_table_once_whatever_the_number_of_papers(
     three = receipt_queries(desk_a1, birth_procedure, province.commune_a1, [
         intake.PaperIn(position=1, originals=1, file=pdf_upload()),
         intake.PaperIn(position=2, originals=1, copies=2, file=pdf_upload("chung-sinh.pdf"))])
-    assert len(two) == len(three)
-    statements = [q for q in three if "SAVEPOINT" not in q]  # the test's own transactions
-    receipt = statements[:statements.index("-- commit --")]
-    after = statements[statements.index("-- commit --") + 1:]
+    def split(queries):
+        statements = [q for q in queries if "SAVEPOINT" not in q]  # the test's transactions
+        cut = statements.index("-- commit --")
+        return statements[:cut], statements[cut + 1:]
+
+    assert len(split(two)[0]) == len(split(three)[0])
+    receipt, after = split(three)
     inserts = [q.split()[2].strip('"') for q in receipt if q.startswith("INSERT")]
     # the dossier is inserted once, as received, with its event and papers
     assert sorted(inserts) == sorted(["hoso_dossier", "hoso_dossierevent",
@@ -62,8 +65,10 @@ def test_a_desk_receipt_writes_each_table_once_whatever_the_number_of_papers(
     assert "UPDATE hoso_dossier SET code" in numbering
     assert not [q for q in receipt if q.startswith("UPDATE")]
     assert len(receipt) <= 6
-    # the message (e-mail and SMS in one statement) is written after the commit
-    assert [q.split()[2] for q in after if q.startswith("INSERT")] == ["portal_notification"]
+    # the messages (e-mail and SMS in one statement per dossier) are written after the
+    # commit, by the task the commit kicks (eager here)
+    assert {q.split()[2] for q in after if q.startswith("INSERT")} == {"portal_notification"}
+
 
 def test_a_procedure_amendment_is_seen_by_the_next_receipt(province, birth_procedure,
                                                            desk_a1):
@@ -145,22 +150,28 @@ def test_a_code_format_sql_cannot_build_is_still_gap_free(settings, province,
 
 
 
-def test_a_receipt_message_lost_after_commit_is_written_by_the_sweep(
+def test_receipt_messages_are_written_after_commit_and_a_lost_kick_is_caught(
         province, birth_procedure, desk_a1, django_capture_on_commit_callbacks):
-    import datetime as dt
+    from hoso.notify import write_receipt_messages
 
-    from django.utils import timezone
-
-    from hoso.notify import notify_missed_receipts
-
-    lost = desk_receive(desk_a1, birth_procedure, province.commune_a1)  # hook never ran
+    lost = desk_receive(desk_a1, birth_procedure, province.commune_a1)  # its kick is lost
+    assert not Notification.objects.filter(object_ref=f"dossier:{lost.pk}").exists()
+    assert write_receipt_messages() == 1  # what beat runs every minute
+    assert lost.code in Notification.objects.get(object_ref=f"dossier:{lost.pk}",
+                                                 channel="sms").body
+    assert write_receipt_messages() == 0  # written once
     with django_capture_on_commit_callbacks(execute=True):
-        sent = desk_receive(desk_a1, birth_procedure, province.commune_a1)
-    later = timezone.now() + dt.timedelta(minutes=2)
-    assert notify_missed_receipts(now=later) == 1
-    assert set(Notification.objects.filter(template_code="dossier_received")
-               .values_list("object_ref", flat=True)) == {f"dossier:{lost.pk}",
-                                                           f"dossier:{sent.pk}"}
-    assert notify_missed_receipts(now=later) == 0  # written once
-    rows = Notification.objects.filter(object_ref=f"dossier:{lost.pk}")
-    assert lost.code in rows.get(channel="sms").body
+        kicked = desk_receive(desk_a1, birth_procedure, province.commune_a1)
+    assert Notification.objects.filter(object_ref=f"dossier:{kicked.pk}").count() == 2
+
+
+def test_no_receipt_message_when_the_administrator_turned_it_off(
+        province, birth_procedure, desk_a1):
+    from hoso.notify import write_receipt_messages
+
+    MessageTemplate.objects.update_or_create(
+        code="dossier_received", defaults={**DEFAULT_TEMPLATES["dossier_received"],
+                                           "is_active": False})
+    desk_receive(desk_a1, birth_procedure, province.commune_a1)
+    assert write_receipt_messages() == 0
+    assert not Notification.objects.exists()
