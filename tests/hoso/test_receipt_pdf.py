@@ -184,3 +184,15 @@ def test_bare_a4_page():
     assert embedded_fonts(data) == {"DejaVu-Sans", "DejaVu-Sans-Bold"}
     page = PdfReader(io.BytesIO(data)).pages[0]
     assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (595, 842)
+
+
+def test_a_receipt_of_a_few_papers_fits_one_page(make_dossier):
+    """The official form is one page: a dossier of a few papers must not spill its
+    signatures onto a second sheet (both form sets)."""
+    import io
+
+    from pypdf import PdfReader
+
+    for number, version in enumerate(("tt01_2018", "tt03_2025"), start=1):
+        dossier = make_dossier(slip_version=version, code=f"{CODE[:-4]}{number + 10:04d}")
+        assert len(PdfReader(io.BytesIO(pdf.render_receipt(dossier))).pages) == 1, version
