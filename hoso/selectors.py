@@ -15,7 +15,7 @@ from hoso.choices import DossierStatus
 from hoso.models import Dossier, DossierEvent
 from portal.calendar import WorkCalendar, get_calendar
 from portal.choices import TimeUnit
-from portal.permissions import agencies_with_perm
+from portal.permissions import agency_ids_with_perm
 
 PAGE_SIZE = 50
 COUNT_CAP = 1000  # navigation counts stop here ("1000+"): no full-table COUNT per page
@@ -105,7 +105,7 @@ def queue_queryset(user, queue: str, flt: InboxFilter | None = None,
     if queue == "cho-kiem-tra":
         qs = Dossier.objects.filter(
             status=DossierStatus.SUBMITTED,
-            receiving_agency__in=agencies_with_perm(user, "portal.receive_dossier"))
+            receiving_agency__in=sorted(agency_ids_with_perm(user, "portal.receive_dossier")))
         order = "intake_due_at"
     else:
         qs = Dossier.objects.visible_to(user).filter(status__in=open_states)
@@ -158,8 +158,11 @@ def queue_counts(user, now: dt.datetime | None = None) -> dict[str, str]:
     """Counts for the navigation, capped at COUNT_CAP ("1000+")."""
     counts = {}
     for queue in QUEUES:
-        qs, _order = queue_queryset(user, queue, now=now)
-        n = qs.order_by()[: COUNT_CAP + 1].count()
+        qs, order = queue_queryset(user, queue, now=now)
+        # Counted in queue order: PostgreSQL then walks the queue's partial index (open or
+        # submitted dossiers by due time) and stops at the cap or at the end of the range,
+        # where an unordered count would guess a scan of the whole table is cheaper.
+        n = qs.order_by(order, "id")[: COUNT_CAP + 1].count()
         counts[queue] = f"{COUNT_CAP}+" if n > COUNT_CAP else str(n)
     return counts
 
