@@ -5,7 +5,9 @@ when they exist, created otherwise) inside a transaction that is rolled back at 
 bench database keeps no trace. Warms up, then renders, in turn, BENCH_RECEIPT_ROUNDS times each
 (default 20):
 
-- the receipt (`hoso.pdf.render_receipt`: queries, template, QR, WeasyPrint);
+- the receipt (`hoso.pdf.render_receipt`: queries, template, QR, WeasyPrint) of a dossier with
+  the three papers of PROCEDURE; the same for seven long-named papers is reported beside
+  (`receipt_pdf_7_papers`);
 - the baseline `hoso.pdf.bare_a4_pdf`: a static one-page A4 letter of the receipt's density,
   same two DejaVu faces: what WeasyPrint alone costs for such a page;
 - a static A4 page carrying the receipt's own words as plain paragraphs (taken from the
@@ -78,9 +80,14 @@ def _agency(code: str, name: str, parent):
                                   level=AgencyLevel.PROVINCE, kind=kind)
 
 
-def demo_dossier():
-    """A received dossier on the TT 03/2025 slip, with papers and its RECEIVE event (call inside
-    a transaction that is rolled back)."""
+def demo_dossier(papers: list[dict] | None = None,
+                 dossier_code: str = "000.00.02.H55-261123-9999"):
+    """A received dossier on the TT 03/2025 slip, with its RECEIVE event and the papers of
+    PROCEDURE (call inside a transaction that is rolled back). The papers are this module's
+    own, not the stored procedure's: the bench database may hold the real catalogue's
+    1.001193, whose seven documents include mutually exclusive conditional ones (bench_intake
+    seeds it), and the figure must not depend on which benchmark ran first. `papers` gives
+    another list (the long-list variant)."""
     from django.utils import timezone
 
     from hoso.choices import Action, Channel, DossierStatus, ResultDelivery, SlipVersion
@@ -95,12 +102,12 @@ def demo_dossier():
     centre, department = agencies["000.00.02.H55"], agencies["000.00.11.H55"]
     procedure = (Procedure.objects.filter(national_code=PROCEDURE["national_code"]).first()
                  or tthc_services.save_procedure(PROCEDURE)[0])
-    officer = User.objects.create(username="bench-receipt-officer",
-                                  full_name="Trần Thị Bình")
+    officer, _new = User.objects.get_or_create(username="bench-receipt-officer",
+                                               defaults={"full_name": "Trần Thị Bình"})
     received = dt.datetime(2026, 11, 23, 8, 5, tzinfo=timezone.get_current_timezone())
     terms = procedure.terms_snapshot()
     dossier = Dossier.objects.create(
-        code="000.00.02.H55-261123-9999", procedure=procedure, terms=terms,
+        code=dossier_code, procedure=procedure, terms=terms,
         slip_version=SlipVersion.TT03_2025, status=DossierStatus.RECEIVED,
         channel=Channel.DIRECT, receiving_agency=centre, deciding_agency=department,
         owner_name="Nguyễn Thị Hồng Nhung", owner_id_number="019190004321",
@@ -111,7 +118,7 @@ def demo_dossier():
         result_delivery=ResultDelivery.POST,
         delivery_address="Số 8 đường Hoàng Văn Thụ, phường Phan Đình Phùng, tỉnh Thái Nguyên",
         fee_total=8000, received_at=received, due_at=received + dt.timedelta(days=3, hours=8))
-    for position, doc in enumerate(terms["documents"], start=1):
+    for position, doc in enumerate(papers or PROCEDURE["documents"], start=1):
         DossierDocument.objects.create(
             dossier=dossier, position=position, name=doc["name"],
             originals_received=doc["originals"], copies_received=doc["copies"],
@@ -120,6 +127,19 @@ def demo_dossier():
                                 agency=centre, status_after=DossierStatus.RECEIVED)
     return Dossier.objects.select_related(
         "procedure", "receiving_agency", "deciding_agency").get(pk=dossier.pk)
+
+
+# Seven papers with long names (the real 1.001193 list): a heavier receipt, reported beside.
+LONG_LIST = [{"name": name, "originals": 1, "copies": 0} for name in (
+    "Tờ khai đăng ký khai sinh theo mẫu",
+    "Giấy chứng sinh",
+    "Hộ chiếu, thẻ căn cước hoặc giấy tờ tùy thân khác của người đi đăng ký (xuất trình)",
+    "Văn bản ủy quyền (được chứng thực) trong trường hợp ủy quyền đăng ký khai sinh",
+    "Biên bản về việc trẻ bị bỏ rơi do cơ quan có thẩm quyền lập (trường hợp trẻ bị bỏ rơi)",
+    "Văn bản xác nhận của cơ sở y tế đã thực hiện kỹ thuật hỗ trợ sinh sản (trường hợp sinh "
+    "con do mang thai hộ)",
+    "Giấy tờ chứng minh thông tin về cư trú (trường hợp không khai thác được trong Cơ sở dữ "
+    "liệu quốc gia về dân cư)")]
 
 
 def _ms(fn) -> float:
@@ -143,7 +163,7 @@ def same_text_html(receipt: bytes) -> str:
     return f"{head}<body>{body}</body></html>"
 
 
-def measure(dossier, rounds: int) -> dict[str, list[float]]:
+def measure(dossier, rounds: int, long_list=None) -> dict[str, list[float]]:
     from weasyprint import HTML
 
     from hoso.pdf import bare_a4_pdf, render_receipt
@@ -159,11 +179,13 @@ def measure(dossier, rounds: int) -> dict[str, list[float]]:
         render_receipt(dossier)
         bare_a4_pdf()
         same_text_pdf()
-    samples = {"receipt": [], "bare": [], "text": []}
+    samples = {"receipt": [], "bare": [], "text": [], "long": []}
     for _round in range(rounds):  # in turn, so load drift affects all alike
         samples["receipt"].append(_ms(lambda: render_receipt(dossier)))
         samples["bare"].append(_ms(bare_a4_pdf))
         samples["text"].append(_ms(same_text_pdf))
+        if long_list is not None:
+            samples["long"].append(_ms(lambda: render_receipt(long_list)))
     return samples
 
 
@@ -174,7 +196,8 @@ def run(env: dict[str, str]) -> list[str]:
     rounds = int(env.get("BENCH_RECEIPT_ROUNDS", DEFAULT_ROUNDS))
     with transaction.atomic():
         dossier = demo_dossier()
-        samples = measure(dossier, rounds)
+        long_list = demo_dossier(LONG_LIST, dossier_code="000.00.02.H55-261123-9998")
+        samples = measure(dossier, rounds, long_list)
         transaction.set_rollback(True)  # keep the bench database tidy
     receipt, bare, text = (statistics.median(samples[key]) for key in ("receipt", "bare", "text"))
     return [
@@ -183,4 +206,7 @@ def run(env: dict[str, str]) -> list[str]:
         f"BENCH receipt_pdf ratio={receipt / bare:.2f} vs=bare_weasyprint_a4",
         f"BENCH receipt_pdf_same_text_p50 {text:.1f} ms",
         f"BENCH receipt_pdf_layout ratio={receipt / text:.2f} vs=same_text_plain_a4",
+        f"BENCH receipt_pdf_7_papers_p50 {statistics.median(samples['long']):.1f} ms",
+        f"BENCH receipt_pdf_7_papers ratio={statistics.median(samples['long']) / bare:.2f} "
+        "vs=bare_weasyprint_a4",
     ]
