@@ -21,6 +21,7 @@ from hoso import selectors
 from hoso.choices import Channel, ReturnMethod
 from hoso.models import Dossier, DossierEvent
 from hoso.services import intake
+from portal.api import CopiedFieldsMixin
 from portal.choices import Role
 from portal.errors import InvalidInput
 from portal.models import Agency
@@ -33,7 +34,7 @@ class EventSerializer(serializers.ModelSerializer):
         fields = ["at", "action", "status_before", "status_after", "note"]
 
 
-class DossierSerializer(serializers.Serializer):
+class DossierSerializer(CopiedFieldsMixin, serializers.Serializer):
     """A dossier as the API shows it (declared field by field: a ModelSerializer rebuilds its
     fields from the model on every response)."""
 
@@ -68,7 +69,7 @@ class DossierDetailSerializer(DossierSerializer):
     events = EventSerializer(many=True, read_only=True)
 
 
-class IntakeInput(serializers.Serializer):
+class IntakeInput(CopiedFieldsMixin, serializers.Serializer):
     """The fields of a submission or a desk intake (papers' files come as multipart
     `file_<position>`)."""
 
