@@ -373,7 +373,6 @@ def intake_at_desk(*, officer: User, request: IntakeRequest, channel: str = Chan
     _validate(request, channel)
     terms = request.procedure.terms_snapshot()
     with cleanup_on_failure() as stored, transaction.atomic():
-        _check_references_now()
         dossier = _dossier_of(request, channel=channel, account=None, created_by=officer,
                               status=DossierStatus.SUBMITTED, terms=terms)
         if channel == Channel.POSTAL:
@@ -416,16 +415,6 @@ def due_time(procedure: Procedure, terms: dict, received_at: dt.datetime, decidi
         cutoff = dt.time.fromisoformat(settings.PORTAL_SAME_DAY_CUTOFF)
         return calendar.same_day_due(received_at, cutoff)
     return calendar.add(received_at, time, unit)
-
-
-def _check_references_now() -> None:
-    """Check foreign keys at each statement instead of at commit (PostgreSQL defers them), so
-    the commit that releases the day's counter row has nothing left to check."""
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 def _receipt_changes(dossier: Dossier, terms: dict) -> dict:
