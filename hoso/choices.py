@@ -115,6 +115,9 @@ class Action(models.TextChoices):
     RESOLVE = "resolve", _("Hoàn thành giải quyết")
     RETURN_RESULT = "return_result", _("Trả kết quả")
     RATE = "rate", _("Đánh giá")
+    # recorded by the deadline jobs (hoso.jobs), not transitions
+    NEAR_DUE = "near_due", _("Sắp đến hạn")
+    OVERDUE = "overdue", _("Quá hạn")
 
 
 class StepOutcome(models.TextChoices):
@@ -151,3 +154,10 @@ NATIONAL_STATUS = {
 def national_status(status: str) -> int | None:
     """The national portal's status code (1–10) of an internal status; None for a draft."""
     return NATIONAL_STATUS[DossierStatus(status)]
+
+
+class AlertKind(models.TextChoices):
+    NEAR_DUE = "near_due", _("Sắp đến hạn")
+    OVERDUE = "overdue", _("Quá hạn")
+    STEP_NEAR_DUE = "step_near_due", _("Bước xử lý sắp đến hạn")
+    STEP_OVERDUE = "step_overdue", _("Bước xử lý quá hạn")

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hoso.choices import (
     Action,
+    AlertKind,
     Channel,
     DocumentSource,
     DossierStatus,
@@ -424,6 +425,31 @@ class Rating(models.Model):
     def average(self) -> float:
         values = list(self.scores.values())
         return sum(values) / len(values) if values else 0.0
+
+
+class DossierAlert(models.Model):
+    """A deadline fact recorded once: the dossier (or one of its steps) came near its due time
+    or passed it. Unique per dossier, kind and step, so the jobs that write these can run
+    twice at once or again after being killed without a second alert (hoso.jobs)."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="alerts",
+                                db_index=False)  # leads the unique constraint
+    kind = models.CharField(_("loại"), max_length=20, choices=AlertKind.choices)
+    step = models.ForeignKey("DossierStep", on_delete=models.CASCADE, null=True, blank=True,
+                             related_name="+")
+    at = models.DateTimeField(_("thời điểm"))
+    due_at = models.DateTimeField(_("hạn"), null=True)
+
+    class Meta:
+        verbose_name = _("cảnh báo thời hạn")
+        verbose_name_plural = _("cảnh báo thời hạn")
+        constraints = [models.UniqueConstraint(fields=["dossier", "kind", "step"],
+                                               nulls_distinct=False,
+                                               name="unique_alert_dossier_kind_step")]
+        indexes = [models.Index(fields=["kind", "at"], name="alert_kind_at")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — {self.dossier_id}"
 
 
 class DossierCounter(models.Model):

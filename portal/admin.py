@@ -10,7 +10,15 @@ from treebeard.forms import movenodeform_factory
 
 from portal import services
 from portal.calendar import clear_calendar_cache
-from portal.models import Agency, AgencyMembership, CalendarDay, CalendarYear, Heartbeat, User
+from portal.models import (
+    Agency,
+    AgencyMembership,
+    CalendarDay,
+    CalendarYear,
+    Heartbeat,
+    JobRun,
+    User,
+)
 
 admin.site.site_header = _("Quản trị Cổng Một Cửa")
 admin.site.site_title = _("Quản trị Cổng Một Cửa")
@@ -102,6 +110,19 @@ class CalendarYearAdmin(admin.ModelAdmin):
 class HeartbeatAdmin(admin.ModelAdmin):
     list_display = ["source", "beat_at", "hostname"]
     readonly_fields = ["source", "beat_at", "hostname"]
+
+
+@admin.register(JobRun)
+class JobRunAdmin(admin.ModelAdmin):
+    """The administrators' page of scheduled job runs, with counts and errors."""
+
+    list_display = ["job", "started_at", "finished_at", "status", "counts", "trigger"]
+    list_filter = ["job", "status", "trigger"]
+    readonly_fields = ["job", "started_at", "finished_at", "status", "counts", "error",
+                       "trigger"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
 
 # --- notifications ------------------------------------------------------------------------

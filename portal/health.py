@@ -101,4 +101,15 @@ def health_report() -> dict:
     else:
         report["worker"] = report["scheduler"] = {"ok": False, "error": "database unavailable"}
     report["status"] = "ok" if all(part["ok"] for part in report.values()) else "fail"
+    if report["database"]["ok"]:
+        report["jobs"] = job_report()  # informative: a job's failure does not fail /healthz
     return report
+
+
+def job_report() -> dict:
+    """The last run of each scheduled job: when, how it ended, what it counted."""
+    from portal.jobs import last_runs
+
+    return {name: None if run is None else {
+        "started_at": run.started_at.isoformat(), "status": run.status, "counts": run.counts,
+        "error": run.error[:200]} for name, run in last_runs().items()}

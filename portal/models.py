@@ -237,6 +237,34 @@ class Heartbeat(models.Model):
         return f"{self.source} @ {self.beat_at:%H:%M:%S %d/%m/%Y}"
 
 
+class JobRunStatus(models.TextChoices):
+    RUNNING = "running", _("Đang chạy")
+    OK = "ok", _("Hoàn thành")
+    FAILED = "failed", _("Lỗi")
+
+
+class JobRun(models.Model):
+    """One run of a scheduled job (portal.jobs): when, how it ended, what it counted."""
+
+    job = models.CharField(_("công việc"), max_length=50, db_index=True)
+    started_at = models.DateTimeField(_("bắt đầu"))
+    finished_at = models.DateTimeField(_("kết thúc"), null=True, blank=True)
+    status = models.CharField(_("trạng thái"), max_length=10, choices=JobRunStatus.choices,
+                              default=JobRunStatus.RUNNING)
+    counts = models.JSONField(_("kết quả"), default=dict, blank=True)
+    error = models.TextField(_("lỗi"), blank=True)
+    trigger = models.CharField(_("khởi chạy bởi"), max_length=20, default="schedule")
+
+    class Meta:
+        verbose_name = _("lần chạy công việc định kỳ")
+        verbose_name_plural = _("lần chạy công việc định kỳ")
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["job", "-started_at"], name="jobrun_job_started")]
+
+    def __str__(self) -> str:
+        return f"{self.job} @ {self.started_at:%H:%M %d/%m/%Y} ({self.get_status_display()})"
+
+
 # --- notifications (portal.notifications) -------------------------------------------------
 
 

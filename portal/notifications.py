@@ -98,6 +98,11 @@ TEMPLATE_VARIABLES: dict[str, dict[str, str]] = {
         "new_due_at": "Ngày hẹn trả mới (ngày giờ)",
     },
     "dossier_stopped": {**_DOSSIER_VARIABLES, "reason": "Lý do dừng giải quyết (văn bản)"},
+    "deadline_alert": {
+        "dossier_code": "Mã hồ sơ", "procedure_name": "Tên thủ tục hành chính",
+        "owner_name": "Chủ hồ sơ", "officer_name": "Họ tên cán bộ nhận thư",
+        "kind": "Loại cảnh báo (Sắp đến hạn / Quá hạn)", "due_at": "Hạn trả kết quả",
+    },
     "obligation_requested": {**_DOSSIER_VARIABLES,
                              "reason": "Nghĩa vụ tài chính phải thực hiện (văn bản)"},
     "dossier_resolved": _DOSSIER_VARIABLES,
@@ -285,6 +290,22 @@ Trân trọng,
 """,  # noqa: E501 (one line per paragraph of the e-mail)
         "sms_body": ("Hồ sơ {{ dossier_code }}: đề nghị thực hiện nghĩa vụ tài chính để tiếp "
                      "tục giải quyết. Chi tiết: {{ tracking_url }}"),
+    },
+    {
+        "code": "deadline_alert",
+        "name": "Cảnh báo thời hạn cho cán bộ",
+        "email_subject": "[{{ site_name }}] {{ kind }}: hồ sơ {{ dossier_code }}",
+        "email_body": """Kính gửi: {{ officer_name }}
+
+Hồ sơ {{ dossier_code }} (thủ tục: {{ procedure_name }}; chủ hồ sơ: {{ owner_name }}): {{ kind|lower }}.
+Hạn trả kết quả: {{ due_at|date:"H:i d/m/Y" }}
+
+Nếu không kịp trả kết quả đúng hạn, đề nghị lãnh đạo ban hành văn bản xin lỗi và hẹn lại ngày trả kết quả trước khi hết hạn.
+
+Trân trọng,
+{{ site_name }}
+""",  # noqa: E501 (one line per paragraph of the e-mail)
+        "sms_body": "",
     },
 ]
 DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {

@@ -49,6 +49,8 @@ PORTAL_WORKING_HOURS = env.str("PORTAL_WORKING_HOURS", default="07:30-11:30,13:3
 PORTAL_SAME_DAY_CUTOFF = env.str("PORTAL_SAME_DAY_CUTOFF", default="15:00")
 # How many times an agency may apologise and set a new appointment (Mẫu 04; N32 [K], default 1).
 PORTAL_MAX_APOLOGIES = env.int("PORTAL_MAX_APOLOGIES", default=1)
+# The near-due warning window, in working days (issue 6; DOMAIN-2025.md N31 [K], default 1).
+PORTAL_NEAR_DUE_WORKING_DAYS = env.int("PORTAL_NEAR_DUE_WORKING_DAYS", default=1)
 
 # Public address of the portal, printed in QR codes and e-mails (tracking links).
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
@@ -210,6 +212,14 @@ CELERY_BEAT_SCHEDULE = {
     "portal-redeliver-notifications": {
         "task": "portal.redeliver_lost_notifications",
         "schedule": timedelta(minutes=5),
+    },
+    "job-near-due-scan": {
+        "task": "portal.run_job", "args": ["near_due_scan"],
+        "schedule": timedelta(minutes=15),
+    },
+    "job-overdue-sweep": {
+        "task": "portal.run_job", "args": ["overdue_sweep"],
+        "schedule": timedelta(minutes=15),
     },
     "hoso-write-receipt-messages": {
         "task": "hoso.write_receipt_messages",

@@ -60,3 +60,12 @@ def relay_notifications_task() -> int:
 def redeliver_lost_notifications_task() -> int:
     """Scheduled by beat: re-queue notifications whose first delivery task was lost."""
     return notifications.redeliver_lost_notifications()
+
+
+@shared_task(name="portal.run_job", ignore_result=True, acks_late=True)
+def run_job_task(name: str) -> None:
+    """A scheduled job (portal.jobs.JOBS); acks_late: a worker killed mid-run leaves the
+    message to be run again, and the job's own idempotence makes the rerun safe."""
+    from portal.jobs import run_job
+
+    run_job(name)

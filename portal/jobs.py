@@ -1,0 +1,54 @@
+"""Scheduled jobs: a registry of named jobs, each run recorded as a JobRun (what /healthz and
+the administrators' job page show). Jobs are set-based and idempotent, so a run killed
+mid-way is finished by the next one and two runs at once do the work once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from portal.errors import InvalidInput
+from portal.models import JobRun, JobRunStatus
+
+logger = logging.getLogger(__name__)
+
+# name → "module.function" returning a dict of counts; the Celery task of each is
+# "portal.run_job" with the name (portal.tasks), scheduled in settings.CELERY_BEAT_SCHEDULE.
+JOBS: dict[str, str] = {
+    "near_due_scan": "hoso.jobs.near_due_scan",
+    "overdue_sweep": "hoso.jobs.overdue_sweep",
+}
+
+
+def job_function(name: str) -> Callable[..., dict]:
+    if name not in JOBS:
+        raise InvalidInput("unknown_job", f"Không có công việc “{name}”. Có: {', '.join(JOBS)}.")
+    return import_string(JOBS[name])
+
+
+def run_job(name: str, *, trigger: str = "schedule", now=None) -> JobRun:
+    """Run a job once and record the run; a failure is recorded and raised again."""
+    function = job_function(name)
+    run = JobRun.objects.create(job=name, started_at=timezone.now(), trigger=trigger)
+    try:
+        counts = function(now=now) if now is not None else function()
+    except Exception as exc:
+        JobRun.objects.filter(pk=run.pk).update(status=JobRunStatus.FAILED, error=repr(exc),
+                                                finished_at=timezone.now())
+        logger.exception("Job %s failed", name)
+        raise
+    run.status, run.counts, run.finished_at = JobRunStatus.OK, counts, timezone.now()
+    run.save(update_fields=["status", "counts", "finished_at"])
+    return run
+
+
+def last_runs() -> dict[str, JobRun | None]:
+    """The latest run of each job (one query)."""
+    latest = {}
+    for run in JobRun.objects.filter(job__in=list(JOBS)).order_by("job", "-started_at",
+                                                                  "-id").distinct("job"):
+        latest[run.job] = run
+    return {name: latest.get(name) for name in JOBS}

@@ -1,0 +1,111 @@
+"""Deadline jobs with a fixed clock: near-due warnings and the overdue sweep happen once per
+dossier and step however often they run, also two runs at once; runs are recorded."""
+
+import threading
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.db import connections
+
+from hoso.choices import Action, AlertKind
+from hoso.models import DossierAlert, DossierEvent
+from portal.jobs import last_runs, run_job
+from portal.models import JobRun, Notification
+from tests.hoso.test_processing import at, people, received, started  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_dossier_past_its_due_time_gets_exactly_one_overdue_event(province,
+                                                                     people):  # noqa: F811
+    dossier = started(province, people)  # due 07/12 09:00
+    with time_machine.travel(at(2026, 12, 4, 9, 0), tick=False):
+        assert run_job("overdue_sweep").counts == {"dossiers": 0, "steps": 1}  # step 2 late
+    with time_machine.travel(at(2026, 12, 8, 9, 0), tick=False):
+        first = run_job("overdue_sweep")
+        again = run_job("overdue_sweep")
+    assert first.counts == {"dossiers": 1, "steps": 0}
+    assert again.counts == {"dossiers": 0, "steps": 0}
+    assert DossierEvent.objects.filter(dossier=dossier, action=Action.OVERDUE).count() == 1
+    assert DossierAlert.objects.filter(dossier=dossier, kind=AlertKind.OVERDUE).count() == 1
+
+
+def test_near_due_warns_the_assigned_officer_and_the_leaders_once(province,
+                                                                  people):  # noqa: F811
+    dossier = started(province, people)  # step 2 due 03/12 14:45, dossier due 07/12 09:00
+    with time_machine.travel(at(2026, 12, 3, 9, 0), tick=False):
+        assert run_job("near_due_scan").counts == {"dossiers": 0, "steps": 1}
+    with time_machine.travel(at(2026, 12, 4, 10, 0), tick=False):
+        assert run_job("near_due_scan").counts == {"dossiers": 1, "steps": 0}
+        assert run_job("near_due_scan").counts == {"dossiers": 0, "steps": 0}
+    told = set(Notification.objects.filter(template_code="deadline_alert",
+                                           object_ref=f"dossier:{dossier.pk}")
+               .values_list("recipient", flat=True))
+    assert people["specialist"].email in told  # the assigned officer
+
+
+def test_a_paused_dossier_is_not_overdue(province, people):  # noqa: F811
+    from hoso.services import processing
+    from hoso.services.processing import SupplementItem
+
+    dossier = started(province, people)
+    processing.request_supplement(dossier_id=dossier.pk, officer=people["specialist"],
+                                  items=[SupplementItem("Tờ khai", "Thiếu chữ ký")])
+    with time_machine.travel(at(2026, 12, 10, 9, 0), tick=False):
+        assert run_job("overdue_sweep").counts == {"dossiers": 0, "steps": 0}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_once_record_one_overdue_event(province, people):  # noqa: F811
+    dossier = received(province, people)
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def sweep():
+        try:
+            barrier.wait()
+            with time_machine.travel(at(2026, 12, 9, 9, 0), tick=False):
+                run_job("overdue_sweep")
+        except Exception as exc:  # noqa: BLE001 — reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert DossierEvent.objects.filter(dossier=dossier, action=Action.OVERDUE).count() == 1
+
+
+def test_runs_are_recorded_and_the_command_runs_a_job_by_hand(
+        province, people, capsys):  # noqa: F811
+    started(province, people)
+    with time_machine.travel(at(2026, 12, 8, 9, 0), tick=False):
+        call_command("run_job", "overdue_sweep")
+    assert "overdue_sweep: Hoàn thành (dossiers=1, steps=1)" in capsys.readouterr().out
+    run = last_runs()["overdue_sweep"]
+    assert (run.trigger, run.status) == ("command", "ok")
+    assert JobRun.objects.count() == 1
+
+
+def test_a_failing_job_is_recorded_with_its_error(monkeypatch):
+    def broken(**kwargs):
+        raise RuntimeError("hỏng")
+
+    monkeypatch.setattr("hoso.jobs.overdue_sweep", broken)
+    with pytest.raises(RuntimeError):
+        run_job("overdue_sweep")
+    run = JobRun.objects.get()
+    assert run.status == "failed"
+    assert "hỏng" in run.error
+
+
+def test_healthz_shows_the_last_run_of_each_job(client, province, people):  # noqa: F811
+    run_job("near_due_scan")
+    jobs = client.get("/healthz").json()["jobs"]
+    assert jobs["near_due_scan"]["status"] == "ok"
+    assert jobs["overdue_sweep"] is None
