@@ -18,7 +18,7 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from hoso import selectors
-from hoso.choices import Channel, ReturnMethod
+from hoso.choices import ApologyReason, Channel, ReturnMethod
 from hoso.models import Dossier, DossierEvent
 from hoso.services import intake
 from portal.api import CopiedFieldsMixin
@@ -253,6 +253,7 @@ class ActionInput(serializers.Serializer):
     agency = serializers.CharField(required=False, help_text="mã cơ quan nhận liên thông")
     items = serializers.ListField(child=serializers.DictField(), required=False, default=list)
     new_due_at = serializers.DateTimeField(required=False)
+    reason_code = serializers.ChoiceField(choices=ApologyReason.choices, required=False)
     method = serializers.ChoiceField(choices=ReturnMethod.choices, required=False)
     returned_to = serializers.CharField(required=False, allow_blank=True, default="")
     tracking_number = serializers.CharField(required=False, allow_blank=True, default="")

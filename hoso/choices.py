@@ -161,3 +161,20 @@ class AlertKind(models.TextChoices):
     OVERDUE = "overdue", _("Quá hạn")
     STEP_NEAR_DUE = "step_near_due", _("Bước xử lý sắp đến hạn")
     STEP_OVERDUE = "step_overdue", _("Bước xử lý quá hạn")
+
+
+class ApologyStatus(models.TextChoices):
+    DRAFT = "draft", _("Dự thảo chờ lãnh đạo ký")
+    SENT = "sent", _("Đã ban hành")
+
+
+class ApologyReason(models.TextChoices):
+    """Why a dossier needs a new appointment (N31: a reason chosen from a list plus free
+    text) [K]: the list is a default an administrator may extend in code."""
+
+    VERIFICATION = "verification", _("Cần xác minh, làm rõ thêm thông tin")
+    INTERAGENCY = "interagency", _("Chờ ý kiến, kết quả của cơ quan phối hợp (liên thông)")
+    TECHNICAL = "technical", _("Sự cố kỹ thuật của hệ thống thông tin")
+    FORCE_MAJEURE = "force_majeure", _("Thiên tai, dịch bệnh, sự kiện bất khả kháng")
+    OFFICER = "officer", _("Cán bộ giải quyết vắng mặt, phải chuyển người khác")
+    OTHER = "other", _("Lý do khác")

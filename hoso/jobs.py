@@ -39,6 +39,9 @@ _STEPS = (
 )
 
 
+KIND_LABELS = {"apology_draft": "Cần ban hành văn bản xin lỗi, hẹn lại ngày trả kết quả"}
+
+
 def _insert_alerts(kind: str, select: str, params: list, now: dt.datetime) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(_ALERT_SQL.format(select=select), [kind, now, *params])
@@ -101,6 +104,39 @@ def _tell_officers(dossier: Dossier, kind: str, now: dt.datetime) -> None:
         notify(code="deadline_alert", context={
             "dossier_code": dossier.code or "", "procedure_name": dossier.procedure.name,
             "owner_name": dossier.owner_name, "officer_name": person.full_name,
-            "kind": AlertKind(kind).label, "due_at": dossier.due_at},
+            "kind": KIND_LABELS.get(kind) or AlertKind(kind).label, "due_at": dossier.due_at},
             email=person.email, phone=None, object_ref=f"dossier:{dossier.pk}",
             event_key=f"dossier:{dossier.pk}:{kind}:{person.pk}")
+
+
+def apology_check(*, now: dt.datetime | None = None) -> dict:
+    """Dossiers that will not make it (running, due within PORTAL_NEAR_DUE_WORKING_DAYS, no
+    apology yet): prepare the Mẫu 04 draft, with a suggested new appointment
+    PORTAL_APOLOGY_SUGGESTED_WORKING_DAYS after the due time, for the leader to sign and send
+    (processing.apologize); one draft per dossier however often this runs (a partial unique
+    constraint), and the leaders are told of each new one."""
+    from hoso.models import Apology
+
+    now = now or timezone.now()
+    soon = get_calendar().add(now, settings.PORTAL_NEAR_DUE_WORKING_DAYS,
+                              TimeUnit.WORKING_DAYS)
+    candidates = list(
+        Dossier.objects.filter(status__in=RUNNING, due_at__gt=now, due_at__lte=soon,
+                               apology_count=0)
+        .exclude(apologies__status="draft")
+        .select_related("deciding_agency").only("pk", "due_at", "deciding_agency"))
+    drafts = [Apology(dossier_id=d.pk, status="draft", drafted_at=now,
+                      new_due_at=get_calendar(d.deciding_agency).add(
+                          d.due_at, settings.PORTAL_APOLOGY_SUGGESTED_WORKING_DAYS,
+                          TimeUnit.WORKING_DAYS))
+              for d in candidates]
+    with transaction.atomic():
+        Apology.objects.bulk_create(drafts, ignore_conflicts=True)
+        new = Dossier.objects.filter(apologies__status="draft", apologies__drafted_at=now,
+                                     pk__in=[d.pk for d in candidates]).select_related(
+            "procedure", "handling_agency", "deciding_agency", "assignee")
+        count = 0
+        for dossier in new:
+            _tell_officers(dossier, "apology_draft", now)
+            count += 1
+    return {"drafts": count}

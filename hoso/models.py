@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from hoso.choices import (
     Action,
     AlertKind,
+    ApologyReason,
+    ApologyStatus,
     Channel,
     DocumentSource,
     DossierStatus,
@@ -363,15 +365,25 @@ class Apology(models.Model):
     """Mẫu 04: apology and new appointment, issued before the due time with its reason."""
 
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="apologies")
-    reason = models.TextField(_("lý do"))
+    # A draft is prepared by the apology check (hoso.jobs) for the leader to sign and send.
+    status = models.CharField(_("trạng thái"), max_length=10, choices=ApologyStatus.choices,
+                              default=ApologyStatus.SENT, db_default=ApologyStatus.SENT)
+    reason_code = models.CharField(_("lý do (theo danh mục)"), max_length=20, blank=True,
+                                   choices=ApologyReason.choices, db_default="")
+    reason = models.TextField(_("lý do"), blank=True)
     new_due_at = models.DateTimeField(_("ngày hẹn trả mới"))
-    issued_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    issued_at = models.DateTimeField(_("thời điểm"))
+    drafted_at = models.DateTimeField(_("thời điểm lập dự thảo"), null=True, blank=True)
+    issued_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+",
+                                  null=True, blank=True)
+    issued_at = models.DateTimeField(_("thời điểm"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("văn bản xin lỗi, hẹn lại")
         verbose_name_plural = _("văn bản xin lỗi, hẹn lại")
-        ordering = ["issued_at"]
+        ordering = ["issued_at", "pk"]
+        constraints = [models.UniqueConstraint(
+            fields=["dossier"], condition=models.Q(status="draft"),
+            name="one_apology_draft_per_dossier")]
 
     def __str__(self) -> str:
         return f"Xin lỗi, hẹn lại {self.new_due_at:%d/%m/%Y}"

@@ -9,7 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hoso.choices import Action, ReturnMethod
+from hoso.choices import Action, ApologyReason, ReturnMethod
 from hoso.models import Dossier
 from hoso.services.processing import RATING_CRITERIA, SupplementItem
 from portal.models import Agency, User
@@ -58,7 +58,12 @@ class ActionForm(forms.Form):
         if action == Action.WITHDRAW:
             add("reason", forms.CharField(label=_("Lý do rút hồ sơ"), required=False))
         if action == Action.APOLOGIZE:
+            add("reason_code", forms.ChoiceField(label=_("Lý do gia hạn (theo danh mục)"),
+                                                 choices=ApologyReason.choices))
+            draft = dossier.apologies.filter(status="draft").first()
             add("new_due_at", forms.DateTimeField(
+                initial=timezone.localtime(draft.new_due_at).strftime("%Y-%m-%dT%H:%M")
+                if draft else None,
                 label=_("Ngày giờ hẹn trả mới"), input_formats=["%Y-%m-%dT%H:%M",
                                                                  "%d/%m/%Y %H:%M"],
                 widget=forms.DateTimeInput(attrs={"type": "datetime-local"})))

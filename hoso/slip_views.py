@@ -66,7 +66,7 @@ def stop_notice(request: HttpRequest, dossier_id: int) -> HttpResponse:
 @login_required
 def apology_slip(request: HttpRequest, dossier_id: int, apology_id: int) -> HttpResponse:
     dossier = _received(request, dossier_id)
-    apology = (Apology.objects.filter(dossier=dossier, pk=apology_id)
+    apology = (Apology.objects.filter(dossier=dossier, pk=apology_id, status="sent")
                .select_related("issued_by").first())
     if apology is None:
         raise Http404(_(NO_SLIP))

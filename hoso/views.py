@@ -414,7 +414,8 @@ def _officer_context(request: HttpRequest, dossier: Dossier, failed: dict | None
         "steps": dossier.steps.select_related("agency", "assignee", "transfer_from"),
         "results": dossier.results.all(),
         "supplement_requests": dossier.supplement_requests.select_related("requested_by"),
-        "apologies": dossier.apologies.all(),
+        "apologies": dossier.apologies.filter(status="sent"),
+        "apology_draft": dossier.apologies.filter(status="draft").first(),
         "result_form": ResultForm() if "resolve" in actions or (
             dossier.status == DossierStatus.IN_PROGRESS
             and "forward" in actions) else None,

@@ -116,6 +116,15 @@ def _before_due(dossier: Dossier, actor, payload: dict) -> str | None:
     return None
 
 
+def _reason_from_list(dossier: Dossier, actor, payload: dict) -> str | None:
+    """No extension without a valid reason: one from the list, plus its explanation (N31)."""
+    from hoso.choices import ApologyReason
+
+    if payload.get("reason_code") not in ApologyReason.values:
+        return _("Vui lòng chọn lý do gia hạn trong danh mục.")
+    return None
+
+
 def _no_result_yet(dossier: Dossier, actor, payload: dict) -> str | None:
     """Mẫu 05 (stop) only before a result is signed (N33)."""
     if dossier.results.exists():
@@ -250,7 +259,8 @@ TRANSITIONS: Mapping[str, Transition] = {
                                           (_reason_given,), scope="handling"),
     Action.OBLIGATION_MET: Transition(frozenset({S.AWAITING_OBLIGATION}), S.IN_PROGRESS,
                                       (PROCESS, RECEIVE), scope="handling"),
-    Action.APOLOGIZE: Transition(OPEN, None, (APPROVE,), (_reason_given, _before_due),
+    Action.APOLOGIZE: Transition(OPEN, None, (APPROVE,),
+                                 (_reason_from_list, _reason_given, _before_due),
                                  scope="handling"),
     Action.REFUSE: Transition(OPEN, S.REFUSED, (APPROVE,), (_reason_given,),
                               scope="handling"),

@@ -20,6 +20,7 @@ logger = logging.getLogger(__name__)
 JOBS: dict[str, str] = {
     "near_due_scan": "hoso.jobs.near_due_scan",
     "overdue_sweep": "hoso.jobs.overdue_sweep",
+    "apology_check": "hoso.jobs.apology_check",
 }
 
 

@@ -51,6 +51,9 @@ PORTAL_SAME_DAY_CUTOFF = env.str("PORTAL_SAME_DAY_CUTOFF", default="15:00")
 PORTAL_MAX_APOLOGIES = env.int("PORTAL_MAX_APOLOGIES", default=1)
 # The near-due warning window, in working days (issue 6; DOMAIN-2025.md N31 [K], default 1).
 PORTAL_NEAR_DUE_WORKING_DAYS = env.int("PORTAL_NEAR_DUE_WORKING_DAYS", default=1)
+# The new appointment an apology draft suggests, after the due time (leaders change it) [K].
+PORTAL_APOLOGY_SUGGESTED_WORKING_DAYS = env.int("PORTAL_APOLOGY_SUGGESTED_WORKING_DAYS",
+                                                default=2)
 
 # Public address of the portal, printed in QR codes and e-mails (tracking links).
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
@@ -215,6 +218,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "job-near-due-scan": {
         "task": "portal.run_job", "args": ["near_due_scan"],
+        "schedule": timedelta(minutes=15),
+    },
+    "job-apology-check": {
+        "task": "portal.run_job", "args": ["apology_check"],
         "schedule": timedelta(minutes=15),
     },
     "job-overdue-sweep": {

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hoso.choices import Action, DossierStatus, ReturnMethod, StepOutcome
+from hoso.choices import Action, ApologyStatus, DossierStatus, ReturnMethod, StepOutcome
 from hoso.models import Apology, Dossier, Rating, Result, SupplementRequest, private_storage
 from hoso.services import steps
 from hoso.services.intake import PaperIn, add_papers, due_time
@@ -295,20 +295,31 @@ def _reschedule_open_step(dossier: Dossier) -> None:
 
 # --- late, refused, stopped -----------------------------------------------------------------
 
-def apologize(*, dossier_id: int, leader: User, reason: str, new_due_at: dt.datetime
-              ) -> Dossier:
-    """Mẫu 04: apology and new appointment, before the due time; the original due time is
-    kept, the new one stored beside it (N31–N32)."""
+def apologize(*, dossier_id: int, leader: User, reason_code: str, reason: str,
+              new_due_at: dt.datetime) -> Dossier:
+    """Mẫu 04: apology and new appointment, before the due time, with a reason from the list
+    and its explanation; the original due time is kept, the new one stored beside it
+    (N31–N32). The draft the apology check prepared, if any, becomes the sent letter."""
     def compute(dossier: Dossier) -> dict:
-        Apology.objects.create(dossier=dossier, reason=reason.strip(), new_due_at=new_due_at,
-                               issued_by=leader, issued_at=timezone.now())
+        at = timezone.now()
+        fields = {"status": ApologyStatus.SENT, "reason_code": reason_code,
+                  "reason": reason.strip(), "new_due_at": new_due_at, "issued_by": leader,
+                  "issued_at": at}
+        draft = dossier.apologies.filter(status=ApologyStatus.DRAFT).first()
+        if draft is None:
+            Apology.objects.create(dossier=dossier, **fields)
+        else:
+            for name, value in fields.items():
+                setattr(draft, name, value)
+            draft.save()
         return {"extended_due_at": new_due_at, "apology_count": dossier.apology_count + 1}
 
     with transaction.atomic():
         dossier = apply_transition(
             dossier_id=dossier_id, action=Action.APOLOGIZE, actor=leader,
-            payload={"reason": reason, "new_due_at": new_due_at}, compute=compute,
-            note=reason.strip(), data={"new_due_at": new_due_at.isoformat()})
+            payload={"reason": reason, "reason_code": reason_code, "new_due_at": new_due_at},
+            compute=compute, note=reason.strip(),
+            data={"new_due_at": new_due_at.isoformat(), "reason_code": reason_code})
         _notify(dossier, "dossier_apology")
         return dossier
 

@@ -109,3 +109,67 @@ def test_healthz_shows_the_last_run_of_each_job(client, province, people):  # no
     jobs = client.get("/healthz").json()["jobs"]
     assert jobs["near_due_scan"]["status"] == "ok"
     assert jobs["overdue_sweep"] is None
+
+
+def test_a_dossier_due_tomorrow_gets_exactly_one_apology_draft(province,
+                                                               people):  # noqa: F811
+    from hoso.models import Apology
+
+    dossier = started(province, people)  # due 07/12 09:00 (Monday)
+    with time_machine.travel(at(2026, 12, 3, 9, 0), tick=False):
+        assert run_job("apology_check").counts == {"drafts": 0}  # not yet
+    with time_machine.travel(at(2026, 12, 4, 10, 0), tick=False):
+        assert run_job("apology_check").counts == {"drafts": 1}
+        assert run_job("apology_check").counts == {"drafts": 0}
+    draft = Apology.objects.get(dossier=dossier)
+    assert draft.status == "draft"
+    assert draft.new_due_at == at(2026, 12, 9, 9, 0)  # two working days after the due time
+    assert Notification.objects.filter(template_code="deadline_alert",
+                                       subject__contains="văn bản xin lỗi").exists()
+
+
+def test_the_leader_sends_the_draft_and_the_citizen_is_told(province, people):  # noqa: F811
+    from hoso.models import Apology
+    from hoso.services import processing
+
+    dossier = started(province, people)
+    with time_machine.travel(at(2026, 12, 4, 10, 0), tick=False):
+        run_job("apology_check")
+        dossier = processing.apologize(
+            dossier_id=dossier.pk, leader=people["leader"], reason_code="interagency",
+            reason="Chờ kết quả xác minh của Công an xã", new_due_at=at(2026, 12, 9, 17, 0))
+    sent = Apology.objects.get(dossier=dossier)  # the draft itself, now sent
+    assert (sent.status, sent.reason_code, sent.issued_by) == ("sent", "interagency",
+                                                               people["leader"])
+    assert (dossier.due_at, dossier.extended_due_at) == (at(2026, 12, 7, 9, 0),
+                                                         at(2026, 12, 9, 17, 0))
+    assert Notification.objects.filter(template_code="dossier_apology").exists()
+    with time_machine.travel(at(2026, 12, 8, 10, 0), tick=False):
+        assert run_job("apology_check").counts == {"drafts": 0}  # one apology is enough
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_apology_checks_at_once_prepare_one_draft(province, people):  # noqa: F811
+    from hoso.models import Apology
+
+    dossier = received(province, people)
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def check():
+        try:
+            barrier.wait()
+            with time_machine.travel(at(2026, 12, 4, 10, 0), tick=False):
+                run_job("apology_check")
+        except Exception as exc:  # noqa: BLE001 — reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=check) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert Apology.objects.filter(dossier=dossier, status="draft").count() == 1

@@ -320,13 +320,14 @@ def test_apology_before_the_due_time_keeps_the_original_appointment(province, pe
     dossier = started(province, people)
     with time_machine.travel(at(2026, 12, 4, 9, 0), tick=False):
         dossier = processing.apologize(dossier_id=dossier.pk, leader=people["leader"],
-                                       reason="Chờ xác minh", new_due_at=at(2026, 12, 9, 17, 0))
+                                       reason_code="verification", reason="Chờ xác minh",
+                                       new_due_at=at(2026, 12, 9, 17, 0))
     assert (dossier.due_at, dossier.extended_due_at) == (at(2026, 12, 7, 9, 0),
                                                          at(2026, 12, 9, 17, 0))
     with time_machine.travel(at(2026, 12, 5, 9, 0), tick=False), pytest.raises(
             TransitionRefused):  # one extension only (PORTAL_MAX_APOLOGIES)
         processing.apologize(dossier_id=dossier.pk, leader=people["leader"], reason="Lần nữa",
-                             new_due_at=at(2026, 12, 11, 17, 0))
+                             reason_code="verification", new_due_at=at(2026, 12, 11, 17, 0))
 
 
 def test_an_apology_after_the_due_time_is_refused(province, people):
@@ -334,8 +335,17 @@ def test_an_apology_after_the_due_time_is_refused(province, people):
     with time_machine.travel(at(2026, 12, 8, 9, 0), tick=False), pytest.raises(
             TransitionRefused) as refused:
         processing.apologize(dossier_id=dossier.pk, leader=people["leader"], reason="Muộn",
-                             new_due_at=at(2026, 12, 11, 17, 0))
+                             reason_code="verification", new_due_at=at(2026, 12, 11, 17, 0))
     assert refused.value.code == "before_due"
+
+
+def test_an_extension_needs_a_reason_from_the_list(province, people):
+    dossier = started(province, people)
+    with time_machine.travel(at(2026, 12, 4, 9, 0), tick=False), pytest.raises(
+            TransitionRefused) as refused:
+        processing.apologize(dossier_id=dossier.pk, leader=people["leader"], reason="Bận",
+                             reason_code="", new_due_at=at(2026, 12, 9, 17, 0))
+    assert refused.value.code == "reason_from_list"
 
 
 def test_refusal_needs_a_reason(province, people):
