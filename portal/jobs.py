@@ -21,6 +21,7 @@ JOBS: dict[str, str] = {
     "near_due_scan": "hoso.jobs.near_due_scan",
     "overdue_sweep": "hoso.jobs.overdue_sweep",
     "apology_check": "hoso.jobs.apology_check",
+    "duty_report": "baocao.services.take_duty_report",
 }
 
 

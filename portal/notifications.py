@@ -98,6 +98,10 @@ TEMPLATE_VARIABLES: dict[str, dict[str, str]] = {
         "new_due_at": "Ngày hẹn trả mới (ngày giờ)",
     },
     "dossier_stopped": {**_DOSSIER_VARIABLES, "reason": "Lý do dừng giải quyết (văn bản)"},
+    "duty_report": {
+        "period_start": "Đầu kỳ (ngày giờ)", "period_end": "Cuối kỳ (ngày giờ)",
+        "lines": "Các dòng số liệu theo cơ quan (danh sách văn bản)",
+    },
     "deadline_alert": {
         "dossier_code": "Mã hồ sơ", "procedure_name": "Tên thủ tục hành chính",
         "owner_name": "Chủ hồ sơ", "officer_name": "Họ tên cán bộ nhận thư",
@@ -304,6 +308,23 @@ Nếu không kịp trả kết quả đúng hạn, đề nghị lãnh đạo ban
 
 Trân trọng,
 {{ site_name }}
+""",  # noqa: E501 (one line per paragraph of the e-mail)
+        "sms_body": "",
+    },
+    {
+        "code": "duty_report",
+        "name": "Báo cáo tình hình giải quyết hồ sơ 2 ngày",
+        "email_subject": ("[{{ site_name }}] Báo cáo tình hình giải quyết hồ sơ "
+                          "{{ period_start|date:\"d/m\" }} – {{ period_end|date:\"d/m/Y\" }}"),
+        "email_body": """Kính gửi: Văn phòng UBND tỉnh
+
+Tình hình tiếp nhận, giải quyết hồ sơ từ {{ period_start|date:"H:i d/m/Y" }} đến {{ period_end|date:"H:i d/m/Y" }}:
+{% for line in lines %}
+- {{ line }}{% empty %}
+- Không có hồ sơ phát sinh trong kỳ.{% endfor %}
+
+Trân trọng,
+{{ site_name }} — {{ province_name }}
 """,  # noqa: E501 (one line per paragraph of the e-mail)
         "sms_body": "",
     },

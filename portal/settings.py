@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -51,6 +52,8 @@ PORTAL_SAME_DAY_CUTOFF = env.str("PORTAL_SAME_DAY_CUTOFF", default="15:00")
 PORTAL_MAX_APOLOGIES = env.int("PORTAL_MAX_APOLOGIES", default=1)
 # The near-due warning window, in working days (issue 6; DOMAIN-2025.md N31 [K], default 1).
 PORTAL_NEAR_DUE_WORKING_DAYS = env.int("PORTAL_NEAR_DUE_WORKING_DAYS", default=1)
+# Who receives the 2-day duty report by e-mail (comma-separated addresses).
+PORTAL_DUTY_REPORT_RECIPIENTS = env.list("PORTAL_DUTY_REPORT_RECIPIENTS", default=[])
 # The new appointment an apology draft suggests, after the due time (leaders change it) [K].
 PORTAL_APOLOGY_SUGGESTED_WORKING_DAYS = env.int("PORTAL_APOLOGY_SUGGESTED_WORKING_DAYS",
                                                 default=2)
@@ -223,6 +226,10 @@ CELERY_BEAT_SCHEDULE = {
     "job-apology-check": {
         "task": "portal.run_job", "args": ["apology_check"],
         "schedule": timedelta(minutes=15),
+    },
+    "job-duty-report": {  # every 2 days at 16:30 local time, before 17:00
+        "task": "portal.run_job", "args": ["duty_report"],
+        "schedule": crontab(hour=16, minute=30, day_of_month="*/2"),
     },
     "job-overdue-sweep": {
         "task": "portal.run_job", "args": ["overdue_sweep"],

@@ -43,6 +43,7 @@ urlpatterns = [
     path("", include((portal_patterns, "portal"))),
     path("", include("hoso.urls")),
     path("", include("hoso.register_urls")),
+    path("", include("baocao.urls")),
     path("thu-tuc/", include("tthc.urls")),
     path("api/v1/", include((api.urlpatterns + tthc_api.urlpatterns + hoso_api.urlpatterns,
                              "api"))),
