@@ -65,8 +65,9 @@ def overdue_sweep(*, now: dt.datetime | None = None) -> dict:
                          action=Action.OVERDUE, status_before=d.status,
                          status_after=d.status, data={"due_at": d.due_at.isoformat()})
             for d in new])
+        leaders: dict[int, dict] = {}
         for dossier in new:
-            _tell_officers(dossier, AlertKind.OVERDUE, now)
+            _tell_officers(dossier, AlertKind.OVERDUE, now, leaders)
     return {"dossiers": len(dossiers), "steps": len(steps)}
 
 
@@ -83,19 +84,25 @@ def near_due_scan(*, now: dt.datetime | None = None) -> dict:
                                   [running, now, soon], now)
         steps = _insert_alerts(AlertKind.STEP_NEAR_DUE, _STEPS.format(cmp=window),
                                [running, now, soon], now)
+        leaders: dict[int, dict] = {}
         for dossier in Dossier.objects.filter(pk__in=[d for d, _s in dossiers]).select_related(
                 "procedure", "handling_agency", "deciding_agency", "assignee"):
-            _tell_officers(dossier, AlertKind.NEAR_DUE, now)
+            _tell_officers(dossier, AlertKind.NEAR_DUE, now, leaders)
     return {"dossiers": len(dossiers), "steps": len(steps)}
 
 
-def _tell_officers(dossier: Dossier, kind: str, now: dt.datetime) -> None:
-    """E-mail the assigned officer and the handling agency's leaders (outbox, after commit)."""
-    from portal.notifications import notify
+def _tell_officers(dossier: Dossier, kind: str, now: dt.datetime,
+                   leaders: dict[int, dict]) -> None:
+    """E-mail the assigned officer and the handling agency's leaders (outbox, after commit);
+    `leaders` remembers each agency's leaders for the rest of the run."""
+    from portal.notifications import find_template, notify
     from portal.permissions import users_with_perm
 
     agency = dossier.handling_agency or dossier.deciding_agency
-    people = {u.pk: u for u in users_with_perm(agency, "portal.approve_dossier")}
+    if agency.pk not in leaders:
+        leaders[agency.pk] = {u.pk: u for u in users_with_perm(agency,
+                                                               "portal.approve_dossier")}
+    people = dict(leaders[agency.pk])
     if dossier.assignee_id:
         people[dossier.assignee_id] = dossier.assignee
     for person in people.values():
@@ -106,7 +113,8 @@ def _tell_officers(dossier: Dossier, kind: str, now: dt.datetime) -> None:
             "owner_name": dossier.owner_name, "officer_name": person.full_name,
             "kind": KIND_LABELS.get(kind) or AlertKind(kind).label, "due_at": dossier.due_at},
             email=person.email, phone=None, object_ref=f"dossier:{dossier.pk}",
-            event_key=f"dossier:{dossier.pk}:{kind}:{person.pk}")
+            event_key=f"dossier:{dossier.pk}:{kind}:{person.pk}",
+            template=find_template("deadline_alert"))
 
 
 def apology_check(*, now: dt.datetime | None = None) -> dict:
@@ -135,8 +143,8 @@ def apology_check(*, now: dt.datetime | None = None) -> dict:
         new = Dossier.objects.filter(apologies__status="draft", apologies__drafted_at=now,
                                      pk__in=[d.pk for d in candidates]).select_related(
             "procedure", "handling_agency", "deciding_agency", "assignee")
-        count = 0
+        count, leaders = 0, {}
         for dossier in new:
-            _tell_officers(dossier, "apology_draft", now)
+            _tell_officers(dossier, "apology_draft", now, leaders)
             count += 1
     return {"drafts": count}
