@@ -48,9 +48,10 @@ def run_job(name: str, *, trigger: str = "schedule", now=None) -> JobRun:
 
 
 def last_runs() -> dict[str, JobRun | None]:
-    """The latest run of each job (one query)."""
-    latest = {}
-    for run in JobRun.objects.filter(job__in=list(JOBS)).order_by("job", "-started_at",
-                                                                  "-id").distinct("job"):
-        latest[run.job] = run
+    """The latest run of each job (two queries, on any database)."""
+    from django.db.models import Max
+
+    ids = JobRun.objects.filter(job__in=list(JOBS)).values("job").annotate(last=Max("id"))
+    latest = {run.job: run for run in JobRun.objects.filter(
+        pk__in=[row["last"] for row in ids])}
     return {name: latest.get(name) for name in JOBS}
