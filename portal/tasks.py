@@ -21,8 +21,17 @@ def record_heartbeat_on_start(**kwargs) -> None:
 
 @beat_init.connect
 def record_scheduler_start(**kwargs) -> None:
-    """A fresh scheduler reports at once; afterwards its dispatches are its pulse."""
+    """A fresh scheduler reports at once; afterwards its dispatches are its pulse. It also
+    runs the deadline jobs once, so a restarted portal does not wait a whole interval to
+    catch up (they are idempotent)."""
     services.record_heartbeat(source=HeartbeatSource.SCHEDULER)
+    for name in STARTUP_JOBS:
+        run_job_task.delay(name)
+
+
+# Run once when the scheduler starts (see record_scheduler_start); the duty report keeps
+# its own days and hour.
+STARTUP_JOBS = ("overdue_sweep", "near_due_scan", "apology_check")
 
 
 # --- notifications ------------------------------------------------------------------------
