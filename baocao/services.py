@@ -27,22 +27,22 @@ COLUMN_TITLES = {
 DONE = (DossierStatus.RESOLVED, DossierStatus.RETURNED)
 OPEN = tuple(DossierStatus.open_states())
 
-_SQL = f"""
+_SQL_TEMPLATE = f"""
 SELECT d.deciding_agency_id,
   COUNT(*) FILTER (WHERE d.received_at >= %(start)s AND d.received_at < %(end)s),
-  COUNT(*) FILTER (WHERE d.status = ANY(%(done)s) AND d.finished_at >= %(start)s
+  COUNT(*) FILTER (WHERE d.status IN ({{done}}) AND d.finished_at >= %(start)s
                    AND d.finished_at < %(end)s AND d.finished_at <= d.due_at),
-  COUNT(*) FILTER (WHERE d.status = ANY(%(done)s) AND d.finished_at >= %(start)s
+  COUNT(*) FILTER (WHERE d.status IN ({{done}}) AND d.finished_at >= %(start)s
                    AND d.finished_at < %(end)s AND d.finished_at > d.due_at),
-  COUNT(*) FILTER (WHERE d.status = ANY(%(open)s) AND d.due_at >= %(end)s),
-  COUNT(*) FILTER (WHERE d.status = ANY(%(open)s) AND d.due_at < %(end)s),
+  COUNT(*) FILTER (WHERE d.status IN ({{open}}) AND d.due_at >= %(end)s),
+  COUNT(*) FILTER (WHERE d.status IN ({{open}}) AND d.due_at < %(end)s),
   COALESCE(SUM(a.sent), 0)
 FROM {Dossier._meta.db_table} d
 LEFT JOIN (SELECT dossier_id, COUNT(*) AS sent FROM {Apology._meta.db_table}
            WHERE status = 'sent' AND issued_at >= %(start)s AND issued_at < %(end)s
            GROUP BY dossier_id) a ON a.dossier_id = d.id
 WHERE d.received_at IS NOT NULL
-  AND (d.status = ANY(%(open)s) OR d.received_at >= %(start)s OR d.finished_at >= %(start)s
+  AND (d.status IN ({{open}}) OR d.received_at >= %(start)s OR d.finished_at >= %(start)s
        OR a.sent IS NOT NULL)
 GROUP BY d.deciding_agency_id
 """  # noqa: S608 — table names from the models, values are parameters
@@ -53,9 +53,13 @@ GROUP BY d.deciding_agency_id
 
 def duty_report_rows(start: dt.datetime, end: dt.datetime) -> list[dict]:
     """One row per deciding agency with any activity in [start, end) or open dossiers."""
+    params = {"start": start, "end": end}
+    params.update({f"done{i}": str(v) for i, v in enumerate(DONE)})
+    params.update({f"open{i}": str(v) for i, v in enumerate(OPEN)})
+    sql = _SQL_TEMPLATE.replace("{done}", ", ".join(f"%(done{i})s" for i in range(len(DONE))))
+    sql = sql.replace("{open}", ", ".join(f"%(open{i})s" for i in range(len(OPEN))))
     with connection.cursor() as cursor:
-        cursor.execute(_SQL, {"start": start, "end": end, "done": list(DONE),
-                              "open": list(OPEN)})
+        cursor.execute(sql, params)  # portable SQL: PostgreSQL, and SQLite in the demo
         found = cursor.fetchall()
     names = dict(Agency.objects.filter(pk__in=[r[0] for r in found])
                  .values_list("pk", "name"))

@@ -26,16 +26,16 @@ RUNNING = (DossierStatus.RECEIVED, DossierStatus.IN_PROGRESS)
 _ALERT_SQL = (
     f"INSERT INTO {DossierAlert._meta.db_table} (dossier_id, step_id, due_at, kind, at) "  # noqa: S608 — names from the models, values are parameters
     "SELECT x.dossier_id, x.step_id, x.due_at, %s, %s FROM ({select}) x "
-    "ON CONFLICT (dossier_id, kind, step_id) DO NOTHING RETURNING dossier_id, step_id"
+    "ON CONFLICT DO NOTHING RETURNING dossier_id, step_id"
 )
 _DOSSIERS = (
-    f"SELECT d.id AS dossier_id, NULL::bigint AS step_id, d.due_at FROM "  # noqa: S608
-    f"{Dossier._meta.db_table} d WHERE d.status = ANY(%s) AND d.due_at {{cmp}}"
+    f"SELECT d.id AS dossier_id, CAST(NULL AS BIGINT) AS step_id, d.due_at FROM "  # noqa: S608
+    f"{Dossier._meta.db_table} d WHERE d.status IN (%s, %s) AND d.due_at {{cmp}}"
 )
 _STEPS = (
     f"SELECT s.dossier_id, s.id AS step_id, s.due_at FROM {DossierStep._meta.db_table} s "  # noqa: S608
     f"JOIN {Dossier._meta.db_table} d ON d.id = s.dossier_id "
-    "WHERE s.outcome = 'open' AND d.status = ANY(%s) AND s.due_at {cmp}"
+    "WHERE s.outcome = 'open' AND d.status IN (%s, %s) AND s.due_at {cmp}"
 )
 
 
@@ -43,6 +43,11 @@ KIND_LABELS = {"apology_draft": "Cần ban hành văn bản xin lỗi, hẹn l�
 
 
 def _insert_alerts(kind: str, select: str, params: list, now: dt.datetime) -> list[tuple]:
+    """INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING: the alerts that are new. Portable
+    SQL (PostgreSQL, and SQLite in the demo)."""
+    params = [connection.ops.adapt_datetimefield_value(p) if isinstance(p, dt.datetime)
+              else p for p in params]
+    now = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
         cursor.execute(_ALERT_SQL.format(select=select), [kind, now, *params])
         return cursor.fetchall()
@@ -55,9 +60,9 @@ def overdue_sweep(*, now: dt.datetime | None = None) -> dict:
     running = [str(s) for s in RUNNING]
     with transaction.atomic():
         dossiers = _insert_alerts(AlertKind.OVERDUE, _DOSSIERS.format(cmp="< %s"),
-                                  [running, now], now)
+                                  [*running, now], now)
         steps = _insert_alerts(AlertKind.STEP_OVERDUE, _STEPS.format(cmp="< %s"),
-                               [running, now], now)
+                               [*running, now], now)
         new = Dossier.objects.filter(pk__in=[d for d, _s in dossiers]).select_related(
             "procedure", "handling_agency", "deciding_agency", "assignee")
         DossierEvent.objects.bulk_create([
@@ -81,9 +86,9 @@ def near_due_scan(*, now: dt.datetime | None = None) -> dict:
     window = "BETWEEN %s AND %s"
     with transaction.atomic():
         dossiers = _insert_alerts(AlertKind.NEAR_DUE, _DOSSIERS.format(cmp=window),
-                                  [running, now, soon], now)
+                                  [*running, now, soon], now)
         steps = _insert_alerts(AlertKind.STEP_NEAR_DUE, _STEPS.format(cmp=window),
-                               [running, now, soon], now)
+                               [*running, now, soon], now)
         leaders: dict[int, dict] = {}
         for dossier in Dossier.objects.filter(pk__in=[d for d, _s in dossiers]).select_related(
                 "procedure", "handling_agency", "deciding_agency", "assignee"):

@@ -455,9 +455,16 @@ class DossierAlert(models.Model):
     class Meta:
         verbose_name = _("cảnh báo thời hạn")
         verbose_name_plural = _("cảnh báo thời hạn")
-        constraints = [models.UniqueConstraint(fields=["dossier", "kind", "step"],
-                                               nulls_distinct=False,
-                                               name="unique_alert_dossier_kind_step")]
+        # Two partial unique indexes rather than one with NULLS NOT DISTINCT: SQLite (the
+        # demo's database) has no such option, and both take ON CONFLICT DO NOTHING.
+        constraints = [
+            models.UniqueConstraint(fields=["dossier", "kind"],
+                                    condition=models.Q(step__isnull=True),
+                                    name="unique_alert_dossier_kind"),
+            models.UniqueConstraint(fields=["dossier", "kind", "step"],
+                                    condition=models.Q(step__isnull=False),
+                                    name="unique_alert_dossier_kind_step"),
+        ]
         indexes = [models.Index(fields=["kind", "at"], name="alert_kind_at")]
 
     def __str__(self) -> str:
