@@ -25,7 +25,8 @@ RUNNING = (DossierStatus.RECEIVED, DossierStatus.IN_PROGRESS)
 
 _ALERT_SQL = (
     f"INSERT INTO {DossierAlert._meta.db_table} (dossier_id, step_id, due_at, kind, at) "  # noqa: S608 — names from the models, values are parameters
-    "SELECT x.dossier_id, x.step_id, x.due_at, %s, %s FROM ({select}) x "
+    # "WHERE 1 = 1": SQLite needs a WHERE before ON CONFLICT after a SELECT (parser ambiguity)
+    "SELECT x.dossier_id, x.step_id, x.due_at, %s, %s FROM ({select}) x WHERE 1 = 1 "
     "ON CONFLICT DO NOTHING RETURNING dossier_id, step_id"
 )
 _DOSSIERS = (
