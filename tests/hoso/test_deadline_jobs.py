@@ -173,3 +173,27 @@ def test_two_apology_checks_at_once_prepare_one_draft(province, people):  # noqa
         thread.join()
     assert errors == []
     assert Apology.objects.filter(dossier=dossier, status="draft").count() == 1
+
+
+def test_a_run_killed_mid_way_leaves_nothing_and_the_rerun_completes(province, people,
+                                                                     monkeypatch):  # noqa: F811
+    """A job writes its alerts, events and messages in one transaction: killed before the
+    commit, none of it exists; the next run does it all, once."""
+    from hoso import jobs
+
+    dossier = received(province, people)
+    real = jobs._tell_officers
+
+    def killed(*args, **kwargs):
+        raise SystemExit("worker killed")
+
+    monkeypatch.setattr(jobs, "_tell_officers", killed)
+    with time_machine.travel(at(2026, 12, 9, 9, 0), tick=False), pytest.raises(SystemExit):
+        run_job("overdue_sweep")
+    assert not DossierAlert.objects.exists()
+    assert not DossierEvent.objects.filter(action=Action.OVERDUE).exists()
+    monkeypatch.setattr(jobs, "_tell_officers", real)
+    with time_machine.travel(at(2026, 12, 9, 9, 5), tick=False):
+        assert run_job("overdue_sweep").counts["dossiers"] == 1
+        assert run_job("overdue_sweep").counts["dossiers"] == 0
+    assert DossierEvent.objects.filter(dossier=dossier, action=Action.OVERDUE).count() == 1
