@@ -94,6 +94,11 @@ def _check_statuses_and_times() -> None:
     statuses = Counter(d.status for d in dossiers)
     assert statuses[DossierStatus.RETURNED] > 0
     assert statuses[DossierStatus.IN_PROGRESS] > 0
+    working = Dossier.objects.filter(status=DossierStatus.IN_PROGRESS, created_by=None)
+    for d in working.select_related("current_step"):  # what the deadline jobs look at
+        assert d.current_step.outcome == "open"
+        assert d.current_step.due_at == d.due_at
+        assert d.handling_agency_id == d.deciding_agency_id
     assert {d.channel for d in dossiers} == set(Channel.values)
     open_states = DossierStatus.open_states()
     for d in dossiers:

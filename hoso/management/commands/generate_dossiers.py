@@ -147,7 +147,11 @@ DOSSIER_COLUMNS = (
     "result_delivery", "delivery_address", "postal_service", "postal_tracking_number",
     "fee_total", "idempotency_key", "refusal_reason", "completion_request", "submitted_at",
     "intake_due_at", "received_at", "clock_start_at", "due_at", "finished_at", "returned_at",
-    "created_at", "updated_at", "kpi_due_at", "handling_agency_id")
+    "created_at", "updated_at", "kpi_due_at", "handling_agency_id", "current_step_id",
+    "assignee_id")
+# A dossier in progress holds one open processing step (what the deadline jobs look at).
+STEP_COLUMNS = ("id", "dossier_id", "position", "name", "role", "agency_id", "assignee_id",
+                "started_at", "due_at", "outcome", "note")
 EVENT_COLUMNS = ("dossier_id", "at", "actor_id", "agency_id", "action", "status_before",
                  "status_after", "note", "data")
 REFUSAL_REASON = "Hồ sơ không đủ điều kiện giải quyết theo quy định."
@@ -295,8 +299,8 @@ class Draft:
 
     __slots__ = ("address", "business", "channel", "code", "delivery", "deciding", "due", "email",
                  "final", "finished", "id", "idue", "kind", "name", "owner_id", "phone",
-                 "postal", "received", "receiving", "returned", "status", "submitted",
-                 "submitter", "unit")
+                 "postal", "received", "receiving", "returned", "status", "step_id",
+                 "submitted", "submitter", "unit")
 
 
 class Generator:
@@ -586,13 +590,22 @@ class Generator:
             cursor.execute("SELECT nextval(pg_get_serial_sequence('hoso_dossier', 'id')) "
                            "FROM generate_series(1, %s)", [len(drafts)])
             for d, (pk,) in zip(drafts, cursor.fetchall(), strict=True):
-                d.id = pk
+                d.id, d.step_id = pk, None
+            working = [d for d in drafts if d.status == DossierStatus.IN_PROGRESS and d.final]
+            if working:
+                cursor.execute("SELECT nextval(pg_get_serial_sequence('hoso_dossierstep', "
+                               "'id')) FROM generate_series(1, %s)", [len(working)])
+                for d, (pk,) in zip(working, cursor.fetchall(), strict=True):
+                    d.step_id = pk
             with self.python:
                 dossiers = io.StringIO("".join(map(self._dossier_line, drafts)))
                 event_lines = [line for d in drafts for line in self._event_lines(d)]
             cursor.copy_expert(_copy_sql("hoso_dossier", DOSSIER_COLUMNS), dossiers)
             cursor.copy_expert(_copy_sql("hoso_dossierevent", EVENT_COLUMNS),
                                io.StringIO("".join(event_lines)))
+            if working:
+                cursor.copy_expert(_copy_sql("hoso_dossierstep", STEP_COLUMNS), io.StringIO(
+                    "".join(map(self._step_line, working))))
         return len(event_lines)
 
     def _dossier_line(self, d: Draft) -> str:
@@ -615,7 +628,16 @@ class Generator:
             stamp(d.submitted), stamp(d.idue), stamp(received), stamp(received), stamp(d.due),
             stamp(d.finished), stamp(d.returned), stamp(d.submitted or received),
             stamp(d.final[3] if d.final else received), stamp(d.due),
-            NULL if received is None else d.deciding.text)) + "\n"
+            NULL if received is None else d.deciding.text,
+            NULL if d.step_id is None else str(d.step_id),
+            NULL if d.step_id is None or d.final[4] is None else str(d.final[4]))) + "\n"
+
+    def _step_line(self, d: Draft) -> str:
+        """The open processing step of a dossier in progress (STEP_COLUMNS)."""
+        return ",".join((
+            str(d.step_id), str(d.id), "2", "Xử lý hồ sơ", "processing_officer", d.deciding.text,
+            NULL if d.final[4] is None else str(d.final[4]), self._stamp(d.final[3]),
+            self._stamp(d.due), "open", "")) + "\n"
 
     def _event_lines(self, d: Draft) -> list[str]:
         """CSV lines of hoso_dossierevent (EVENT_COLUMNS): the receipt, the last change."""
