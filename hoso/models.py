@@ -287,7 +287,7 @@ class DossierEvent(models.Model):
         ordering = ["at", "pk"]
         indexes = [models.Index(fields=["dossier", "at"], name="event_dossier_at"),
                    models.Index(fields=["actor", "dossier"], name="event_actor_dossier"),
-                   # receipts by time (hoso.notify.notify_missed_receipts, reports)
+                   # receipts by time (hoso.notify.write_receipt_messages, reports)
                    models.Index(fields=["at"], name="event_receive_at",
                                 condition=models.Q(action="receive"))]
 

@@ -56,22 +56,11 @@ def receipt_messages_after_commit() -> None:
     transaction.on_commit(kick_receipt_messages, robust=True)
 
 
-def _kick_key() -> str:
-    from django.db import connection
-
-    return f"hoso:receipt-messages:{connection.settings_dict['NAME']}"
-
-
-KICK_FLAG_SECONDS = 30
-
-
 def kick_receipt_messages() -> None:
-    from django.core.cache import cache
-
     from hoso.tasks import write_receipt_messages_task
+    from portal.cache import kick_once
 
-    if cache.add(_kick_key(), "1", timeout=KICK_FLAG_SECONDS):
-        write_receipt_messages_task.delay()
+    kick_once("receipt-messages", write_receipt_messages_task)
 
 
 RECEIPT_WINDOW = dt.timedelta(hours=6)
@@ -83,17 +72,17 @@ def write_receipt_messages(*, now: dt.datetime | None = None) -> int:
     has none yet (one set-based query, then notify_applicant, idempotent per event); the
     number of dossiers notified. The kick flag is dropped first, so a receipt committed
     after the query kicks a new run."""
-    from django.core.cache import cache
     from django.db.models import CharField, Exists, OuterRef, Value
     from django.db.models.functions import Cast, Concat
     from django.utils import timezone
 
     from hoso.choices import Action
     from hoso.models import DossierEvent
+    from portal.cache import kicked
     from portal.models import Notification
     from portal.notifications import find_template
 
-    cache.delete(_kick_key())
+    kicked("receipt-messages")
     now = now or timezone.now()
     template = find_template("dossier_received")
     if template is not None and not template.is_active:

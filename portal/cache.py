@@ -89,3 +89,20 @@ class LocalMemo:
 
 # Short on purpose: the shared cache below it is invalidated on every change.
 memo = LocalMemo(seconds=2.0)
+
+
+def kick_once(name: str, task, *, seconds: int = 30) -> None:
+    """Queue `task` unless one queued by an earlier kick is still on its way: a burst of
+    commits shares one task (a cache flag set only when absent). The task must call
+    `kicked(name)` before it reads its work, so that work committed after that read kicks
+    a new task; a lost task stops blocking new kicks after `seconds`."""
+    if cache.add(_kick_key(name), "1", timeout=seconds):
+        task.delay()
+
+
+def kicked(name: str) -> None:
+    cache.delete(_kick_key(name))
+
+
+def _kick_key(name: str) -> str:
+    return f"portal:kick:{name}:{connection.settings_dict['NAME']}"

@@ -668,23 +668,21 @@ RELAY_WINDOW = timedelta(hours=1)
 RELAY_BATCH = 500
 
 
-def _relay_key() -> str:
-    return f"portal:notification-relay:{connection.settings_dict['NAME']}"
-
-
 def kick_relay() -> None:
     """Make sure one relay task is on its way (after a commit that wrote notifications)."""
+    from portal.cache import kick_once
     from portal.tasks import relay_notifications_task  # tasks imports this module
 
-    if cache.add(_relay_key(), "1", timeout=RELAY_FLAG_SECONDS):
-        relay_notifications_task.delay()
+    kick_once("notification-relay", relay_notifications_task, seconds=RELAY_FLAG_SECONDS)
 
 
 def relay_notifications(*, now=None) -> int:
     """Queue the delivery task of each notification never tried yet (pending, no attempt,
     unclaimed, written within RELAY_WINDOW); the number queued. Delivery claims each row, so
     a row queued twice is still sent once."""
-    cache.delete(_relay_key())
+    from portal.cache import kicked
+
+    kicked("notification-relay")
     now = now or timezone.now()
     ids = list(Notification.objects.filter(
         status=NotificationStatus.PENDING, attempts=0, claimed_at__isnull=True,
