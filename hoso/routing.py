@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.cache import agency_tree_key, memo, new_tree_generation
+from portal.cache import memo, per_generation
 from portal.choices import AgencyKind
 from portal.errors import InvalidInput
 from portal.models import Agency
@@ -71,19 +70,14 @@ def route_facts(procedure: Procedure, receiving: Agency, deciding: Agency) -> Ro
 
 def _route_facts(route_key: str, procedure: Procedure, receiving: Agency, deciding: Agency
                  ) -> RouteFacts:
-    tree_key = agency_tree_key()
-    cached = cache.get_many([route_key, tree_key])
-    generation = cached.get(tree_key) or new_tree_generation()
-    hit = cached.get(route_key)
-    if hit is not None and hit[0] == generation:
-        return hit[1]
-    found = localities(receiving, deciding)
-    facts = RouteFacts(
-        carried_out=agencies_carrying_out(procedure).filter(pk=deciding.pk).exists(),
-        same_locality=found[receiving.pk].pk == found[deciding.pk].pk,
-        competent_desk=found[deciding.pk].name)
-    cache.set(route_key, (generation, facts), timeout=ROUTE_CACHE_SECONDS)
-    return facts
+    def compute() -> RouteFacts:
+        found = localities(receiving, deciding)
+        return RouteFacts(
+            carried_out=agencies_carrying_out(procedure).filter(pk=deciding.pk).exists(),
+            same_locality=found[receiving.pk].pk == found[deciding.pk].pk,
+            competent_desk=found[deciding.pk].name)
+
+    return per_generation(route_key, compute, timeout=ROUTE_CACHE_SECONDS)
 
 
 def check_route(*, procedure: Procedure, receiving: Agency, deciding: Agency, on=None) -> None:

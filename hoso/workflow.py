@@ -279,6 +279,11 @@ NOT_ALLOWED = "Không thể %(action)s khi hồ sơ đang ở trạng thái “%
 NO_PERMISSION = "Bạn không có quyền %(action)s hồ sơ này."
 
 
+def may(dossier: Dossier, action: str, actor: User | None) -> bool:
+    """Would `actor` be allowed to take `action` on this dossier (who, not when)?"""
+    return _may(dossier, actor, TRANSITIONS[action])
+
+
 def _may(dossier: Dossier, actor: User | None, transition: Transition) -> bool:
     if actor is None:
         return False

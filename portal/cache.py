@@ -106,3 +106,17 @@ def kicked(name: str) -> None:
 
 def _kick_key(name: str) -> str:
     return f"portal:kick:{name}:{connection.settings_dict['NAME']}"
+
+
+def per_generation(key: str, compute, *, timeout: int = 3600):
+    """The cached value of `key`, valid while the access generation (agencies, grants,
+    groups) stays the same; computed and stored on a miss. One cache round trip."""
+    tree_key = agency_tree_key()
+    got = cache.get_many([key, tree_key])
+    generation = got.get(tree_key) or new_tree_generation()
+    hit = got.get(key)
+    if hit is not None and hit[0] == generation:
+        return hit[1]
+    value = compute()
+    cache.set(key, (generation, value), timeout=timeout)
+    return value

@@ -87,21 +87,12 @@ def shared_fact(user, name: str, compute):
     or object-permission change and any agency change starts a new generation
     (portal.cache.bump_agency_tree_generation), so a revoked right is gone at the next
     request in every process. One cache round trip; computed on a miss."""
-    from django.core.cache import cache
     from django.db import connection
 
-    from portal.cache import agency_tree_key, new_tree_generation
+    from portal.cache import per_generation
 
-    key = (f"portal:access:v1:{connection.settings_dict['NAME']}:{user.pk}:"
-           f"{int(user.is_superuser)}:{int(user.is_active)}:{name}")
-    got = cache.get_many([key, agency_tree_key()])
-    generation = got.get(agency_tree_key()) or new_tree_generation()
-    hit = got.get(key)
-    if hit is not None and hit[0] == generation:
-        return hit[1]
-    value = compute()
-    cache.set(key, (generation, value), timeout=3600)
-    return value
+    return per_generation(f"portal:access:v1:{connection.settings_dict['NAME']}:{user.pk}:"
+                          f"{int(user.is_superuser)}:{int(user.is_active)}:{name}", compute)
 
 
 def forget_permissions(user) -> None:

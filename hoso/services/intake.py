@@ -393,7 +393,7 @@ def intake_at_desk(*, officer: User, request: IntakeRequest, channel: str = Chan
         for doc in documents:
             doc.dossier = dossier
         DossierDocument.objects.bulk_create(documents)
-        return _number_and_notify(dossier)
+        return _finish_receipt(dossier)
 
 
 # --- checking and receiving ---------------------------------------------------------------------
@@ -434,7 +434,7 @@ def _receipt_changes(dossier: Dossier, terms: dict) -> dict:
     }
 
 
-def _number_and_notify(dossier: Dossier) -> Dossier:
+def _finish_receipt(dossier: Dossier) -> Dossier:
     """The last step of a receipt: the code, whose counter row stays locked until commit, so
     every other write comes before it. The message that carries the code is written by a
     worker after the commit (hoso.notify.receipt_messages_after_commit)."""
@@ -452,7 +452,7 @@ def receive(*, dossier_id: int, officer: User) -> Dossier:
         dossier = apply_transition(
             dossier_id=dossier_id, action=Action.RECEIVE, actor=officer,
             compute=lambda d: _receipt_changes(d, d.procedure.terms_snapshot()))
-        return _number_and_notify(dossier)
+        return _finish_receipt(dossier)
 
 
 def request_completion(*, dossier_id: int, officer: User, reason: str) -> Dossier:

@@ -28,7 +28,7 @@ from hoso.models import Apology, Dossier, Rating, Result, SupplementRequest, pri
 from hoso.services import steps
 from hoso.services.intake import PaperIn, add_papers, due_time
 from hoso.uploads import check_upload, cleanup_on_failure
-from hoso.workflow import TransitionRefused, apply_transition
+from hoso.workflow import TransitionRefused, apply_transition, may
 from portal.calendar import get_calendar
 from portal.errors import InvalidInput
 from portal.models import Agency, User
@@ -386,12 +386,10 @@ def add_result(*, dossier_id: int, officer: User, result: ResultIn) -> Result:
     with cleanup_on_failure() as stored, transaction.atomic():
         dossier = Dossier.objects.select_for_update(of=("self",)).select_related(
             "deciding_agency", "handling_agency").get(pk=dossier_id)
-        from hoso.workflow import TRANSITIONS, _may
-
         if dossier.status != DossierStatus.IN_PROGRESS:
             raise TransitionRefused("transition_not_allowed", _(
                 "Chỉ đính kèm kết quả khi hồ sơ đang được giải quyết."))
-        if not _may(dossier, officer, TRANSITIONS[Action.RESOLVE]):
+        if not may(dossier, Action.RESOLVE, officer):
             raise TransitionRefused("forbidden", _("Bạn không có quyền đính kèm kết quả cho hồ "
                                                    "sơ này."), status_code=403)
         row = Result(dossier=dossier, name=result.name.strip(), number=result.number.strip(),
@@ -481,6 +479,13 @@ VERBS = {
     Action.WITHDRAW: withdraw, Action.RATE: rate,
 }
 _ACTOR_ARGS = ("officer", "leader", "actor")
+# The fields the verbs require, as a person reads them in an error.
+FIELD_NAMES = {
+    "reason": _("lý do"), "reason_code": _("lý do theo danh mục"),
+    "new_due_at": _("ngày hẹn trả mới"), "assignee": _("cán bộ xử lý"),
+    "agency": _("cơ quan nhận liên thông"), "items": _("giấy tờ cần bổ sung"),
+    "method": _("hình thức trả kết quả"), "scores": _("điểm đánh giá"),
+}
 
 
 def perform(action: str, *, dossier_id: int, actor: User, **fields):
@@ -500,5 +505,5 @@ def perform(action: str, *, dossier_id: int, actor: User, **fields):
                and name not in kwargs and name not in ("dossier_id", actor_arg)]
     if missing:
         raise InvalidInput("missing_field", _("Thiếu thông tin: %(fields)s.")
-                           % {"fields": ", ".join(missing)})
+                           % {"fields": ", ".join(FIELD_NAMES.get(n, n) for n in missing)})
     return verb(dossier_id=dossier_id, **{actor_arg: actor}, **kwargs)

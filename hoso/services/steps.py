@@ -10,8 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.utils import timezone
-
 from hoso.choices import StepOutcome
 from hoso.models import Dossier, DossierStep
 from portal.calendar import get_calendar
@@ -93,7 +91,3 @@ def enter(dossier: Dossier, position: int, *, at: dt.datetime, assignee: User | 
         role=spec.get("role", ""), agency=agency or agency_for(dossier, spec),
         assignee=assignee, transfer_from=transfer_from, started_at=at,
         due_at=due_at or step_due(dossier, position), note=note)
-
-
-def now() -> dt.datetime:
-    return timezone.now()

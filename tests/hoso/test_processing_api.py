@@ -41,3 +41,14 @@ def test_a_dossier_out_of_sight_is_404_and_an_unknown_action_too(client, provinc
     assert act(client, people["stranger"], dossier, "start").status_code == 404
     assert act(client, people["specialist"], dossier, "fly").status_code == 404
     assert Dossier.objects.get(pk=dossier.pk).status == DossierStatus.RECEIVED
+
+
+def test_a_missing_field_is_named_in_vietnamese(client, province, people):  # noqa: F811
+    from hoso.services import processing
+    from portal.errors import InvalidInput
+
+    dossier = received(province, people)
+    with pytest.raises(InvalidInput) as missing:
+        processing.perform("rate", dossier_id=dossier.pk, actor=people["desk"])
+    assert missing.value.message == "Thiếu thông tin: điểm đánh giá."
+    assert Dossier.objects.get(pk=dossier.pk).status == DossierStatus.RECEIVED
