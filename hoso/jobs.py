@@ -1,27 +1,39 @@
-"""Deadline jobs (run by beat through portal.jobs): near-due warnings and the overdue sweep.
+"""Deadline jobs (run by beat through portal.jobs): near-due warnings, the overdue sweep and
+the apology check.
 
-Each job is set-based: one INSERT … SELECT writes the alerts of every dossier (and step) that
-qualifies and has none yet, relying on the unique (dossier, kind, step) constraint, and
-returns only the new ones; only those are then recorded and announced. So a run killed
-mid-way is completed by the next, two runs at once alert once, and no Python loop walks the
-open dossiers. Messages are queued in the notifications outbox and leave after commit.
+Each job is set-based: one INSERT … SELECT writes the alerts (or apology drafts) of every
+dossier and step that qualifies and has none yet, relying on a unique constraint, and returns
+only the new ones; the overdue events are written by one more INSERT … SELECT over those
+alerts. So a run killed mid-way is completed by the next, two runs at once alert once, and no
+Python loop walks the open dossiers. The officers are told by one digest e-mail each per run
+and kind (the dossiers of that run, the first DIGEST_LINES listed), queued in the
+notifications outbox and sent after commit.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Case, DateTimeField, ExpressionWrapper, F, Value, When
+from django.urls import reverse
 from django.utils import timezone
 
-from hoso.choices import Action, AlertKind, DossierStatus
-from hoso.models import Dossier, DossierAlert, DossierEvent, DossierStep
+from hoso.choices import Action, AlertKind, ApologyStatus, DossierStatus
+from hoso.models import Apology, Dossier, DossierAlert, DossierEvent, DossierStep
 from portal.calendar import get_calendar
 from portal.choices import TimeUnit
 
 # The clock runs only for these; while the citizen supplements or pays it is paused.
 RUNNING = (DossierStatus.RECEIVED, DossierStatus.IN_PROGRESS)
+DIGEST_LINES = 30  # dossiers listed in one e-mail; the rest are counted, and in the inbox
+APOLOGY_DRAFT = "apology_draft"  # the digest kind of the apology check
+KIND_LABELS = {APOLOGY_DRAFT: "Cần ban hành văn bản xin lỗi, hẹn lại ngày trả kết quả"}
+# The inbox queue each digest points to.
+KIND_QUEUES = {AlertKind.NEAR_DUE: "sap-den-han", AlertKind.OVERDUE: "qua-han",
+               APOLOGY_DRAFT: "sap-den-han"}
 
 _ALERT_SQL = (
     f"INSERT INTO {DossierAlert._meta.db_table} (dossier_id, step_id, due_at, kind, at) "  # noqa: S608 — names from the models, values are parameters
@@ -38,20 +50,38 @@ _STEPS = (
     f"JOIN {Dossier._meta.db_table} d ON d.id = s.dossier_id "
     "WHERE s.outcome = 'open' AND d.status IN (%s, %s) AND s.due_at {cmp}"
 )
+# The overdue event of each dossier alerted by this run (the alerts written at `now`).
+_OVERDUE_EVENTS = (
+    f"INSERT INTO {DossierEvent._meta.db_table} "  # noqa: S608 — names from the models
+    "(dossier_id, at, agency_id, action, status_before, status_after, note, data) "
+    "SELECT d.id, a.at, COALESCE(d.handling_agency_id, d.deciding_agency_id), %s, d.status, "
+    "d.status, '', {data} "
+    f"FROM {DossierAlert._meta.db_table} a JOIN {Dossier._meta.db_table} d "
+    "ON d.id = a.dossier_id WHERE a.kind = %s AND a.step_id IS NULL AND a.at = %s"
+)
+_APOLOGY_SQL = (
+    f"INSERT INTO {Apology._meta.db_table} "  # noqa: S608 — names from the models
+    "(dossier_id, status, reason_code, reason, new_due_at, drafted_at) "
+    "SELECT x.id, %s, '', '', x.new_due, %s FROM ({select}) x WHERE 1 = 1 "
+    "ON CONFLICT DO NOTHING RETURNING dossier_id"
+)
 
 
-KIND_LABELS = {"apology_draft": "Cần ban hành văn bản xin lỗi, hẹn lại ngày trả kết quả"}
+def _adapt(value):
+    return (connection.ops.adapt_datetimefield_value(value)
+            if isinstance(value, dt.datetime) else value)
+
+
+def _execute(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [_adapt(p) for p in params])
+        return cursor.fetchall() if cursor.description else []
 
 
 def _insert_alerts(kind: str, select: str, params: list, now: dt.datetime) -> list[tuple]:
     """INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING: the alerts that are new. Portable
     SQL (PostgreSQL, and SQLite in the demo)."""
-    params = [connection.ops.adapt_datetimefield_value(p) if isinstance(p, dt.datetime)
-              else p for p in params]
-    now = connection.ops.adapt_datetimefield_value(now)
-    with connection.cursor() as cursor:
-        cursor.execute(_ALERT_SQL.format(select=select), [kind, now, *params])
-        return cursor.fetchall()
+    return _execute(_ALERT_SQL.format(select=select), [kind, now, *params])
 
 
 def overdue_sweep(*, now: dt.datetime | None = None) -> dict:
@@ -59,21 +89,17 @@ def overdue_sweep(*, now: dt.datetime | None = None) -> dict:
     overdue is not a state; the moment it happened is an event) and tell the officers."""
     now = now or timezone.now()
     running = [str(s) for s in RUNNING]
+    data = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
     with transaction.atomic():
         dossiers = _insert_alerts(AlertKind.OVERDUE, _DOSSIERS.format(cmp="< %s"),
                                   [*running, now], now)
         steps = _insert_alerts(AlertKind.STEP_OVERDUE, _STEPS.format(cmp="< %s"),
                                [*running, now], now)
-        new = Dossier.objects.filter(pk__in=[d for d, _s in dossiers]).select_related(
-            "procedure", "handling_agency", "deciding_agency", "assignee")
-        DossierEvent.objects.bulk_create([
-            DossierEvent(dossier=d, at=now, agency=d.handling_agency or d.deciding_agency,
-                         action=Action.OVERDUE, status_before=d.status,
-                         status_after=d.status, data={"due_at": d.due_at.isoformat()})
-            for d in new])
-        leaders: dict[int, dict] = {}
-        for dossier in new:
-            _tell_officers(dossier, AlertKind.OVERDUE, now, leaders)
+        if dossiers:
+            _execute(_OVERDUE_EVENTS.format(data=data),
+                     [Action.OVERDUE, '{"alert": "overdue"}', AlertKind.OVERDUE, now])
+        if dossiers or steps:
+            _tell_officers(AlertKind.OVERDUE, _alerted(AlertKind.OVERDUE, now), now)
     return {"dossiers": len(dossiers), "steps": len(steps)}
 
 
@@ -90,67 +116,113 @@ def near_due_scan(*, now: dt.datetime | None = None) -> dict:
                                   [*running, now, soon], now)
         steps = _insert_alerts(AlertKind.STEP_NEAR_DUE, _STEPS.format(cmp=window),
                                [*running, now, soon], now)
-        leaders: dict[int, dict] = {}
-        for dossier in Dossier.objects.filter(pk__in=[d for d, _s in dossiers]).select_related(
-                "procedure", "handling_agency", "deciding_agency", "assignee"):
-            _tell_officers(dossier, AlertKind.NEAR_DUE, now, leaders)
+        if dossiers or steps:
+            _tell_officers(AlertKind.NEAR_DUE, _alerted(AlertKind.NEAR_DUE, now), now)
     return {"dossiers": len(dossiers), "steps": len(steps)}
 
 
-def _tell_officers(dossier: Dossier, kind: str, now: dt.datetime,
-                   leaders: dict[int, dict]) -> None:
-    """E-mail the assigned officer and the handling agency's leaders (outbox, after commit);
-    `leaders` remembers each agency's leaders for the rest of the run."""
+def _alerted(kind: str, now: dt.datetime) -> list[dict]:
+    """What this run alerted (the dossier alerts and the step alerts of `kind` written at
+    `now`): one row each, with who is to be told."""
+    step_kind = {AlertKind.OVERDUE: AlertKind.STEP_OVERDUE,
+                 AlertKind.NEAR_DUE: AlertKind.STEP_NEAR_DUE}[kind]
+    rows = DossierAlert.objects.filter(kind__in=[kind, step_kind], at=now).order_by(
+        "due_at", "dossier_id").values(
+        "dossier_id", "due_at", "step__name", "step__agency_id", "step__assignee_id",
+        code=F("dossier__code"), procedure_name=F("dossier__procedure__name"),
+        owner_name=F("dossier__owner_name"), assignee_id=F("dossier__assignee_id"),
+        agency_id=F("dossier__handling_agency_id"),
+        deciding_id=F("dossier__deciding_agency_id"))
+    return [{**row, "step_name": row["step__name"] or "",
+             "agency_id": row["step__agency_id"] or row["agency_id"] or row["deciding_id"],
+             "assignee_id": (row["step__assignee_id"] if row["step__name"] is not None
+                             else row["assignee_id"])}
+            for row in rows]
+
+
+def _tell_officers(kind: str, items: list[dict], now: dt.datetime) -> None:
+    """One digest e-mail per officer for this run: the handling agency's leaders and the
+    assigned officer of each dossier (or step) in `items` (outbox, sent after commit)."""
+    from portal.models import Agency, User
     from portal.notifications import find_template, notify
     from portal.permissions import users_with_perm
 
-    agency = dossier.handling_agency or dossier.deciding_agency
-    if agency.pk not in leaders:
-        leaders[agency.pk] = {u.pk: u for u in users_with_perm(agency,
-                                                               "portal.approve_dossier")}
-    people = dict(leaders[agency.pk])
-    if dossier.assignee_id:
-        people[dossier.assignee_id] = dossier.assignee
-    for person in people.values():
-        if not person.email:
-            continue
+    agencies = Agency.objects.in_bulk({item["agency_id"] for item in items})
+    by_agency: dict[int, list[int]] = defaultdict(list)
+    for index, item in enumerate(items):
+        by_agency[item["agency_id"]].append(index)
+    mailbox: dict[int, dict[int, dict]] = defaultdict(dict)  # person → item index → item
+    for agency_id, agency in agencies.items():
+        for leader in users_with_perm(agency, "portal.approve_dossier").values_list(
+                "pk", flat=True):
+            mailbox[leader].update((index, items[index]) for index in by_agency[agency_id])
+    for index, item in enumerate(items):
+        if item["assignee_id"]:
+            mailbox[item["assignee_id"]][index] = item
+    people = User.objects.filter(pk__in=list(mailbox), is_active=True).exclude(email="")
+    template = find_template("deadline_alert")
+    label = KIND_LABELS.get(kind) or AlertKind(kind).label
+    inbox = settings.PORTAL_BASE_URL.rstrip("/") + reverse("hoso:inbox_queue",
+                                                           args=[KIND_QUEUES[kind]])
+    stamp = now.isoformat()
+    for person in people.only("pk", "email", "full_name"):
+        listed = sorted(mailbox[person.pk].values(), key=lambda i: (i["due_at"], i["dossier_id"]))
         notify(code="deadline_alert", context={
-            "dossier_code": dossier.code or "", "procedure_name": dossier.procedure.name,
-            "owner_name": dossier.owner_name, "officer_name": person.full_name,
-            "kind": KIND_LABELS.get(kind) or AlertKind(kind).label, "due_at": dossier.due_at},
-            email=person.email, phone=None, object_ref=f"dossier:{dossier.pk}",
-            event_key=f"dossier:{dossier.pk}:{kind}:{person.pk}",
-            template=find_template("deadline_alert"))
+            "officer_name": person.full_name, "kind": label, "count": len(listed),
+            "items": listed[:DIGEST_LINES], "more": max(len(listed) - DIGEST_LINES, 0),
+            "inbox_url": inbox},
+            email=person.email, phone=None, object_ref=f"user:{person.pk}",
+            event_key=f"{kind}:{stamp}:{person.pk}", template=template)
+
+
+def _day_shifts(first: dt.date, last: dt.date, working_days: int) -> dict[dt.date, int]:
+    """For each day in [first, last]: how many calendar days later the `working_days`-th
+    working day after it falls (the province's calendar of days off)."""
+    calendar = get_calendar()
+    shifts = {}
+    day = first
+    while day <= last:
+        later, counted = day, 0
+        while counted < working_days:
+            later += dt.timedelta(days=1)
+            counted += calendar.is_working_day(later)
+        shifts[day] = (later - day).days
+        day += dt.timedelta(days=1)
+    return shifts
 
 
 def apology_check(*, now: dt.datetime | None = None) -> dict:
     """Dossiers that will not make it (running, due within PORTAL_NEAR_DUE_WORKING_DAYS, no
-    apology yet): prepare the Mẫu 04 draft, with a suggested new appointment
-    PORTAL_APOLOGY_SUGGESTED_WORKING_DAYS after the due time, for the leader to sign and send
-    (processing.apologize); one draft per dossier however often this runs (a partial unique
-    constraint), and the leaders are told of each new one."""
-    from hoso.models import Apology
-
+    apology yet): prepare the Mẫu 04 draft for the leader to sign and send
+    (processing.apologize), with a suggested new appointment at the same time of day
+    PORTAL_APOLOGY_SUGGESTED_WORKING_DAYS working days after the due time; one INSERT …
+    SELECT, one draft per dossier however often this runs (a partial unique constraint), and
+    the leaders are told of the new ones."""
     now = now or timezone.now()
     soon = get_calendar().add(now, settings.PORTAL_NEAR_DUE_WORKING_DAYS,
                               TimeUnit.WORKING_DAYS)
-    candidates = list(
-        Dossier.objects.filter(status__in=RUNNING, due_at__gt=now, due_at__lte=soon,
-                               apology_count=0)
-        .exclude(apologies__status="draft")
-        .select_related("deciding_agency").only("pk", "due_at", "deciding_agency"))
-    drafts = [Apology(dossier_id=d.pk, status="draft", drafted_at=now,
-                      new_due_at=get_calendar(d.deciding_agency).add(
-                          d.due_at, settings.PORTAL_APOLOGY_SUGGESTED_WORKING_DAYS,
-                          TimeUnit.WORKING_DAYS))
-              for d in candidates]
+    local = timezone.localtime
+    shifts = _day_shifts(local(now).date(), local(soon).date(),
+                         settings.PORTAL_APOLOGY_SUGGESTED_WORKING_DAYS)
+    new_due = Case(*[When(due_at__date=day, then=ExpressionWrapper(
+        F("due_at") + Value(dt.timedelta(days=days)), output_field=DateTimeField()))
+        for day, days in shifts.items()], output_field=DateTimeField())
+    candidates = (Dossier.objects.filter(status__in=RUNNING, due_at__gt=now, due_at__lte=soon,
+                                         apology_count=0)
+                  .exclude(apologies__status=ApologyStatus.DRAFT)
+                  .annotate(new_due=new_due).values_list("id", "new_due"))
+    select, params = candidates.query.sql_with_params()
     with transaction.atomic():
-        Apology.objects.bulk_create(drafts, ignore_conflicts=True)
-        new = Dossier.objects.filter(apologies__status="draft", apologies__drafted_at=now,
-                                     pk__in=[d.pk for d in candidates]).select_related(
-            "procedure", "handling_agency", "deciding_agency", "assignee")
-        count, leaders = 0, {}
-        for dossier in new:
-            _tell_officers(dossier, "apology_draft", now, leaders)
-            count += 1
-    return {"drafts": count}
+        drafted = _execute(_APOLOGY_SQL.format(select=select),
+                           [ApologyStatus.DRAFT, now, *params])
+        if drafted:
+            rows = Apology.objects.filter(status=ApologyStatus.DRAFT, drafted_at=now).values(
+                "dossier_id", "dossier__due_at", code=F("dossier__code"),
+                procedure_name=F("dossier__procedure__name"),
+                owner_name=F("dossier__owner_name"), assignee_id=F("dossier__assignee_id"),
+                agency_id=F("dossier__handling_agency_id"),
+                deciding_id=F("dossier__deciding_agency_id"))
+            _tell_officers(APOLOGY_DRAFT, [
+                {**row, "due_at": row["dossier__due_at"], "step_name": "",
+                 "agency_id": row["agency_id"] or row["deciding_id"]} for row in rows], now)
+    return {"drafts": len(drafted)}

@@ -103,9 +103,12 @@ TEMPLATE_VARIABLES: dict[str, dict[str, str]] = {
         "lines": "Các dòng số liệu theo cơ quan (danh sách văn bản)",
     },
     "deadline_alert": {
-        "dossier_code": "Mã hồ sơ", "procedure_name": "Tên thủ tục hành chính",
-        "owner_name": "Chủ hồ sơ", "officer_name": "Họ tên cán bộ nhận thư",
-        "kind": "Loại cảnh báo (Sắp đến hạn / Quá hạn)", "due_at": "Hạn trả kết quả",
+        "officer_name": "Họ tên cán bộ nhận thư",
+        "kind": "Loại cảnh báo (Sắp đến hạn / Quá hạn / Cần ban hành văn bản xin lỗi)",
+        "count": "Số hồ sơ trong thư", "more": "Số hồ sơ không liệt kê (xem hộp thư)",
+        "items": ("Danh sách hồ sơ; mỗi dòng có code (mã hồ sơ), procedure_name, owner_name, "
+                  "due_at (hạn), step_name (bước xử lý, nếu cảnh báo theo bước)"),
+        "inbox_url": "Địa chỉ hàng đợi tương ứng trong hộp thư cán bộ",
     },
     "obligation_requested": {**_DOSSIER_VARIABLES,
                              "reason": "Nghĩa vụ tài chính phải thực hiện (văn bản)"},
@@ -122,6 +125,22 @@ TEMPLATE_VARIABLES: dict[str, dict[str, str]] = {
 # two equal). Used only when the row of a default code is missing (a database flushed by a
 # transactional test, a row removed by hand), so that a business action never fails for want
 # of a text. Administrators edit the rows, never these.
+# The deadline jobs send one digest per officer and run (hoso.jobs._tell_officers).
+DEADLINE_DIGEST_BODY = """Kính gửi: {{ officer_name }}
+
+{{ kind }} — {{ count }} mục (hồ sơ hoặc bước xử lý):
+{% for item in items %}
+- {{ item.code }} — {{ item.procedure_name }}; chủ hồ sơ: {{ item.owner_name }}{% if item.step_name %}; bước: {{ item.step_name }}{% endif %}; hạn: {{ item.due_at|date:"H:i d/m/Y" }}{% endfor %}{% if more %}
+- và {{ more }} hồ sơ khác.{% endif %}
+
+Xem đầy đủ tại: {{ inbox_url }}
+Nếu không kịp trả kết quả đúng hạn, đề nghị lãnh đạo ban hành văn bản xin lỗi và hẹn lại ngày trả kết quả trước khi hết hạn.
+
+Trân trọng,
+{{ site_name }}
+"""  # noqa: E501 (one line per paragraph of the e-mail)
+
+
 _DEFAULT_TEMPLATE_LIST: list[dict[str, str]] = [
     {
         "code": "dossier_received",
@@ -298,17 +317,8 @@ Trân trọng,
     {
         "code": "deadline_alert",
         "name": "Cảnh báo thời hạn cho cán bộ",
-        "email_subject": "[{{ site_name }}] {{ kind }}: hồ sơ {{ dossier_code }}",
-        "email_body": """Kính gửi: {{ officer_name }}
-
-Hồ sơ {{ dossier_code }} (thủ tục: {{ procedure_name }}; chủ hồ sơ: {{ owner_name }}): {{ kind|lower }}.
-Hạn trả kết quả: {{ due_at|date:"H:i d/m/Y" }}
-
-Nếu không kịp trả kết quả đúng hạn, đề nghị lãnh đạo ban hành văn bản xin lỗi và hẹn lại ngày trả kết quả trước khi hết hạn.
-
-Trân trọng,
-{{ site_name }}
-""",  # noqa: E501 (one line per paragraph of the e-mail)
+        "email_subject": "[{{ site_name }}] {{ kind }}: {{ count }} mục",
+        "email_body": DEADLINE_DIGEST_BODY,
         "sms_body": "",
     },
     {

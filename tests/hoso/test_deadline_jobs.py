@@ -39,10 +39,25 @@ def test_near_due_warns_the_assigned_officer_and_the_leaders_once(province,
     with time_machine.travel(at(2026, 12, 4, 10, 0), tick=False):
         assert run_job("near_due_scan").counts == {"dossiers": 1, "steps": 0}
         assert run_job("near_due_scan").counts == {"dossiers": 0, "steps": 0}
-    told = set(Notification.objects.filter(template_code="deadline_alert",
-                                           object_ref=f"dossier:{dossier.pk}")
-               .values_list("recipient", flat=True))
-    assert people["specialist"].email in told  # the assigned officer
+    told = Notification.objects.filter(template_code="deadline_alert")
+    # one e-mail per run to each: the step's run and the dossier's run
+    assert sorted(told.values_list("recipient", flat=True)) == sorted(
+        [people["specialist"].email, people["leader"].email] * 2)
+    assert all(dossier.code in n.body for n in told)
+    assert told.filter(body__contains="bước: ").count() == 2  # the step's warning names it
+
+
+def test_one_run_sends_each_officer_one_digest_of_all_its_dossiers(province,
+                                                                   people):  # noqa: F811
+    first, second = started(province, people), started(province, people)
+    with time_machine.travel(at(2026, 12, 8, 9, 0), tick=False):
+        assert run_job("overdue_sweep").counts == {"dossiers": 2, "steps": 2}
+    digest = Notification.objects.get(template_code="deadline_alert",
+                                      recipient=people["specialist"].email)
+    assert first.code in digest.body
+    assert second.code in digest.body
+    assert "Quá hạn — 4 mục" in digest.body  # two dossiers and their two late steps
+    assert "/mot-cua/hop-thu/qua-han/" in digest.body
 
 
 def test_a_paused_dossier_is_not_overdue(province, people):  # noqa: F811
