@@ -36,7 +36,7 @@ AGENCY_NOT_YOURS = ("Cơ quan đã chọn không thuộc phạm vi Ông/Bà đư
 @role_required(Role.REPORT_VIEWER, Role.LEADER, Role.ADMINISTRATOR)
 def overdue_board(request: HttpRequest) -> HttpResponse:
     """Open dossiers found overdue in the viewer's agencies: a summary per agency, then the
-    list, 50 a page, optionally of one agency (`?co_quan=<id>`, only within the viewer's)."""
+    list, 50 a page, optionally of one agency (query parameter, only within the viewer's)."""
     mine = agency_ids_with_perm(request.user, "portal.view_reports")
     chosen, notice = None, ""
     raw = request.GET.get("co_quan", "").strip()

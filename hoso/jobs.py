@@ -41,14 +41,20 @@ _ALERT_SQL = (
     "SELECT x.dossier_id, x.step_id, x.due_at, %s, %s FROM ({select}) x WHERE 1 = 1 "
     "ON CONFLICT DO NOTHING RETURNING dossier_id, step_id"
 )
+# Candidates without their alert yet, oldest due first, at most PORTAL_DEADLINE_BATCH a run
+# (params: the two running states, the bounds of {cmp}, the alert kind, the limit).
 _DOSSIERS = (
     f"SELECT d.id AS dossier_id, CAST(NULL AS BIGINT) AS step_id, d.due_at FROM "  # noqa: S608
-    f"{Dossier._meta.db_table} d WHERE d.status IN (%s, %s) AND d.due_at {{cmp}}"
+    f"{Dossier._meta.db_table} d WHERE d.status IN (%s, %s) AND d.due_at {{cmp}} "
+    f"AND NOT EXISTS (SELECT 1 FROM {DossierAlert._meta.db_table} a WHERE a.dossier_id = d.id "
+    "AND a.kind = %s AND a.step_id IS NULL) ORDER BY d.due_at LIMIT %s"
 )
 _STEPS = (
     f"SELECT s.dossier_id, s.id AS step_id, s.due_at FROM {DossierStep._meta.db_table} s "  # noqa: S608
     f"JOIN {Dossier._meta.db_table} d ON d.id = s.dossier_id "
-    "WHERE s.outcome = 'open' AND d.status IN (%s, %s) AND s.due_at {cmp}"
+    "WHERE s.outcome = 'open' AND d.status IN (%s, %s) AND s.due_at {cmp} "
+    f"AND NOT EXISTS (SELECT 1 FROM {DossierAlert._meta.db_table} a WHERE a.dossier_id = "
+    "s.dossier_id AND a.kind = %s AND a.step_id = s.id) ORDER BY s.due_at LIMIT %s"
 )
 # The overdue event of each dossier alerted by this run (the alerts written at `now`).
 _OVERDUE_EVENTS = (
@@ -57,7 +63,10 @@ _OVERDUE_EVENTS = (
     "SELECT d.id, a.at, COALESCE(d.handling_agency_id, d.deciding_agency_id), %s, d.status, "
     "d.status, '', {data} "
     f"FROM {DossierAlert._meta.db_table} a JOIN {Dossier._meta.db_table} d "
-    "ON d.id = a.dossier_id WHERE a.kind = %s AND a.step_id IS NULL AND a.at = %s"
+    "ON d.id = a.dossier_id WHERE a.kind = %s AND a.step_id IS NULL AND a.at = %s "
+    # once per alert, even when two runs share a clock reading
+    f"AND NOT EXISTS (SELECT 1 FROM {DossierEvent._meta.db_table} e WHERE e.dossier_id = d.id "
+    "AND e.action = %s AND e.at = a.at)"
 )
 _APOLOGY_SQL = (
     f"INSERT INTO {Apology._meta.db_table} "  # noqa: S608 — names from the models
@@ -79,9 +88,19 @@ def _execute(sql: str, params: list) -> list[tuple]:
 
 
 def _insert_alerts(kind: str, select: str, params: list, now: dt.datetime) -> list[tuple]:
-    """INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING: the alerts that are new. Portable
-    SQL (PostgreSQL, and SQLite in the demo)."""
-    return _execute(_ALERT_SQL.format(select=select), [kind, now, *params])
+    """INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING: the alerts that are new (at most
+    PORTAL_DEADLINE_BATCH). Portable SQL (PostgreSQL, and SQLite in the demo)."""
+    return _execute(_ALERT_SQL.format(select=select),
+                    [kind, now, *params, kind, settings.PORTAL_DEADLINE_BATCH])
+
+
+def _counts(dossiers: list, steps: list, extra: dict | None = None) -> dict:
+    """A run's counts; `more` when a batch was full: the backlog goes on in the next run,
+    which the task starts at once (portal.tasks.run_job_task), each in its own transaction."""
+    limit = settings.PORTAL_DEADLINE_BATCH
+    more = len(dossiers) >= limit or len(steps) >= limit
+    return {"dossiers": len(dossiers), "steps": len(steps), **(extra or {}),
+            **({"more": True} if more else {})}
 
 
 def overdue_sweep(*, now: dt.datetime | None = None) -> dict:
@@ -97,10 +116,11 @@ def overdue_sweep(*, now: dt.datetime | None = None) -> dict:
                                [*running, now], now)
         if dossiers:
             _execute(_OVERDUE_EVENTS.format(data=data),
-                     [Action.OVERDUE, '{"alert": "overdue"}', AlertKind.OVERDUE, now])
+                     [Action.OVERDUE, '{"alert": "overdue"}', AlertKind.OVERDUE, now,
+                      Action.OVERDUE])
         if dossiers or steps:
             _tell_officers(AlertKind.OVERDUE, _alerted(AlertKind.OVERDUE, now), now)
-    return {"dossiers": len(dossiers), "steps": len(steps)}
+    return _counts(dossiers, steps)
 
 
 def near_due_scan(*, now: dt.datetime | None = None) -> dict:
@@ -118,7 +138,7 @@ def near_due_scan(*, now: dt.datetime | None = None) -> dict:
                                [*running, now, soon], now)
         if dossiers or steps:
             _tell_officers(AlertKind.NEAR_DUE, _alerted(AlertKind.NEAR_DUE, now), now)
-    return {"dossiers": len(dossiers), "steps": len(steps)}
+    return _counts(dossiers, steps)
 
 
 def _alerted(kind: str, now: dt.datetime) -> list[dict]:
@@ -210,7 +230,8 @@ def apology_check(*, now: dt.datetime | None = None) -> dict:
     candidates = (Dossier.objects.filter(status__in=RUNNING, due_at__gt=now, due_at__lte=soon,
                                          apology_count=0)
                   .exclude(apologies__status=ApologyStatus.DRAFT)
-                  .annotate(new_due=new_due).values_list("id", "new_due"))
+                  .annotate(new_due=new_due).order_by("due_at")
+                  .values_list("id", "new_due")[:settings.PORTAL_DEADLINE_BATCH])
     select, params = candidates.query.sql_with_params()
     with transaction.atomic():
         drafted = _execute(_APOLOGY_SQL.format(select=select),
@@ -225,4 +246,5 @@ def apology_check(*, now: dt.datetime | None = None) -> dict:
             _tell_officers(APOLOGY_DRAFT, [
                 {**row, "due_at": row["dossier__due_at"], "step_name": "",
                  "agency_id": row["agency_id"] or row["deciding_id"]} for row in rows], now)
-    return {"drafts": len(drafted)}
+    more = len(drafted) >= settings.PORTAL_DEADLINE_BATCH
+    return {"drafts": len(drafted), **({"more": True} if more else {})}

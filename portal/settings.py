@@ -49,6 +49,9 @@ PORTAL_WORKING_HOURS = env.str("PORTAL_WORKING_HOURS", default="07:30-11:30,13:3
 # [K] DOMAIN-2025.md §3.4 / N29–N30 (NĐ 61/2018 Art. 18 as recalled): default 15:00.
 PORTAL_SAME_DAY_CUTOFF = env.str("PORTAL_SAME_DAY_CUTOFF", default="15:00")
 # How many times an agency may apologise and set a new appointment (Mẫu 04; N32 [K], default 1).
+# Deadline jobs: at most this many new alerts (or apology drafts) per run and kind; a full
+# batch starts the next run at once, so a backlog drains in bounded transactions.
+PORTAL_DEADLINE_BATCH = env.int("PORTAL_DEADLINE_BATCH", default=50_000)
 PORTAL_MAX_APOLOGIES = env.int("PORTAL_MAX_APOLOGIES", default=1)
 # The near-due warning window, in working days (issue 6; DOMAIN-2025.md N31 [K], default 1).
 PORTAL_NEAR_DUE_WORKING_DAYS = env.int("PORTAL_NEAR_DUE_WORKING_DAYS", default=1)
@@ -85,6 +88,32 @@ PORTAL_DEMO = env.bool("PORTAL_DEMO", default=DEBUG)
 # What `seed_demo` runs, in order: each app seeds its own part (dependencies point one way).
 PORTAL_DEMO_SEEDERS = ["portal.demo.seed_demo", "tthc.demo.seed_catalogue",
                        "hoso.demo.seed_dossiers"]
+
+# --- payments (thanhtoan; PAYMENTS.md) ------------------------------------------------------
+PAYMENT_PROVIDERS = env.list("PAYMENT_PROVIDERS", default=["cash", "transfer", "vnpay",
+                                                            "paygov"])
+# The built-in sandbox gateways (VNPay wire format, the national platform's messages) at
+# /sandbox/…: on in the demo (make run) and in tests; refused with DEBUG off unless
+# ALLOW_SANDBOX_IN_PROD is set (a public demo site).
+PAYMENT_SANDBOX = env.bool("PAYMENT_SANDBOX", default=PORTAL_DEMO)
+ALLOW_SANDBOX_IN_PROD = env.bool("ALLOW_SANDBOX_IN_PROD", default=False)
+PAYMENT_ATTEMPT_MINUTES = env.int("PAYMENT_ATTEMPT_MINUTES", default=15)  # vnp_ExpireDate
+PAYMENT_POLL_AFTER_MINUTES = env.int("PAYMENT_POLL_AFTER_MINUTES", default=30)  # DOMAIN §7
+PAYMENT_POLL_MAX_DAYS = env.int("PAYMENT_POLL_MAX_DAYS", default=3)
+# Receipt series (ký hiệu biên lai) [U: each province registers its own with the tax office]
+PAYMENT_RECEIPT_SERIES = env.str("PAYMENT_RECEIPT_SERIES", default="BL{kind}/{yy}E")
+_SANDBOX_BASE = PORTAL_BASE_URL.rstrip("/") + "/sandbox"
+VNPAY_TMN_CODE = env.str("VNPAY_TMN_CODE", default="DEMO0001")
+VNPAY_HASH_SECRET = env.str("VNPAY_HASH_SECRET", default="TESTSECRETTESTSECRETTESTSECRET12")
+VNPAY_PAY_URL = env.str("VNPAY_PAY_URL", default=_SANDBOX_BASE + "/vnpay/paymentv2/vpcpay.html")
+VNPAY_API_URL = env.str("VNPAY_API_URL",
+                        default=_SANDBOX_BASE + "/vnpay/merchant_webapi/api/transaction")
+PAYGOV_MERCHANT = env.str("PAYGOV_MERCHANT", default="DEMO_TN")
+PAYGOV_SECRET = env.str("PAYGOV_SECRET", default="PAYGOV-DEMO-SECRET-0123456789")
+PAYGOV_INIT_URL = env.str("PAYGOV_INIT_URL", default=_SANDBOX_BASE + "/paygov/api/init")
+PAYGOV_QUERY_URL = env.str("PAYGOV_QUERY_URL", default=_SANDBOX_BASE + "/paygov/api/query")
+# Outbound calls to gateways: (connect, read) seconds (PAYMENTS.md A2)
+PAYMENT_HTTP_TIMEOUT = (3, 10)
 
 # Extra endpoints `make bench` measures against (a bare Django view). Off in production.
 BENCH_ENDPOINTS = env.bool("BENCH_ENDPOINTS", default=False)

@@ -77,4 +77,6 @@ def run_job_task(name: str) -> None:
     message to be run again, and the job's own idempotence makes the rerun safe."""
     from portal.jobs import run_job
 
-    run_job(name)
+    run = run_job(name)
+    if run.counts.get("more"):  # a full batch: the backlog goes on in a fresh run
+        run_job_task.delay(name)

@@ -212,3 +212,20 @@ def test_a_run_killed_mid_way_leaves_nothing_and_the_rerun_completes(province, p
         assert run_job("overdue_sweep").counts["dossiers"] == 1
         assert run_job("overdue_sweep").counts["dossiers"] == 0
     assert DossierEvent.objects.filter(dossier=dossier, action=Action.OVERDUE).count() == 1
+
+
+def test_a_backlog_is_worked_off_in_bounded_runs_that_chain(province, people, settings):  # noqa: F811
+    """At most PORTAL_DEADLINE_BATCH new alerts a run; a full batch says `more`, and the task
+    runs the job again at once until the backlog is gone (each run its own transaction)."""
+    from portal.tasks import run_job_task
+
+    settings.PORTAL_DEADLINE_BATCH = 1
+    first, second = received(province, people), received(province, people)
+    with time_machine.travel(at(2026, 12, 9, 9, 0), tick=False):
+        assert run_job("overdue_sweep").counts == {"dossiers": 1, "steps": 0, "more": True}
+        run_job_task.delay("overdue_sweep")  # eager in tests: chains until done
+    for dossier in (first, second):
+        assert DossierEvent.objects.filter(dossier=dossier, action=Action.OVERDUE).count() == 1
+    assert [r.counts for r in JobRun.objects.order_by("pk")] == [
+        {"dossiers": 1, "steps": 0, "more": True}, {"dossiers": 1, "steps": 0, "more": True},
+        {"dossiers": 0, "steps": 0}]

@@ -97,8 +97,11 @@ def _check_statuses_and_times() -> None:
     working = Dossier.objects.filter(status=DossierStatus.IN_PROGRESS, created_by=None)
     for d in working.select_related("current_step"):  # what the deadline jobs look at
         assert d.current_step.outcome == "open"
-        assert d.current_step.due_at == d.due_at
+        step = d.current_step
+        assert step.due_at <= d.due_at
+        assert step.started_at <= step.due_at or d.due_at <= step.started_at  # started late
         assert d.handling_agency_id == d.deciding_agency_id
+    _check_deadline_states()
     assert {d.channel for d in dossiers} == set(Channel.values)
     open_states = DossierStatus.open_states()
     for d in dossiers:
@@ -121,6 +124,36 @@ def _check_statuses_and_times() -> None:
             assert (d.finished_at, d.returned_at) == (None, None)
     overdue = [d for d in dossiers if d.status in open_states and d.due_at < NOW]
     assert overdue
+
+
+def _check_deadline_states() -> None:
+    """Every state the deadline jobs look at is there, consistent with the services'."""
+    from hoso.models import Apology, DossierStep, SupplementRequest
+
+    waiting = Dossier.objects.filter(status=DossierStatus.AWAITING_SUPPLEMENT)
+    assert waiting.exists()
+    for d in waiting.prefetch_related("supplement_requests"):
+        (request,) = d.supplement_requests.all()
+        assert (request.number, d.supplement_count) == (1, 1)
+        assert request.requested_at == d.paused_at <= NOW
+        assert request.due_at_before == d.due_at
+        assert d.completion_request
+        assert request.items
+    assert SupplementRequest.objects.count() == waiting.count()
+    late_steps = DossierStep.objects.filter(outcome="open", due_at__lt=NOW,
+                                            dossier__due_at__gt=NOW)
+    assert late_steps.exists()  # a late step of a dossier still on time
+    sent = Apology.objects.filter(status="sent").select_related("dossier")
+    assert sent.exists()
+    assert Apology.objects.filter(status="draft").exists()
+    for apology in sent:
+        d = apology.dossier
+        assert apology.issued_at < d.due_at < apology.new_due_at  # before the due time
+        assert (d.extended_due_at, d.apology_count) == (apology.new_due_at, 1)
+        assert apology.reason_code
+        assert apology.reason
+        assert apology.issued_by_id
+    assert not Dossier.objects.filter(apology_count=1).exclude(apologies__status="sent").exists()
 
 
 def _check_events() -> None:
@@ -150,6 +183,30 @@ def _check_inbox() -> None:
         selectors.inbox_page(officer, queue)
     counts = selectors.queue_counts(officer)
     assert counts["da-tiep-nhan"] != "0"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_open_only_generates_open_dossiers_in_every_deadline_state():
+    """--open-only (the deadline benchmark's data): every dossier is open, received within its
+    procedure's time or, for about a tenth, already past it; the deadline jobs find work."""
+    from portal.jobs import run_job
+
+    with time_machine.travel(NOW, tick=False):
+        demo.seed_demo()
+        tthc_demo.seed_catalogue()
+        call_command("generate_dossiers", seed=3, verbosity=0, open_only=True, count=1500,
+                     years=0.5, batch_size=500)
+        dossiers = Dossier.objects.all()
+        assert dossiers.count() == 1500
+        unfinished = [*DossierStatus.open_states(), DossierStatus.SUBMITTED]  # or unchecked
+        assert not dossiers.exclude(status__in=unfinished).exists()
+        late = dossiers.filter(due_at__lt=NOW).count()
+        assert 0.04 * 1500 < late < 0.25 * 1500
+        _check_deadline_states()
+        _check_due_times_against_the_calendar()
+        assert run_job("overdue_sweep").counts["dossiers"] > 0
+        assert run_job("apology_check").counts["drafts"] > 0
+        assert run_job("near_due_scan").counts["steps"] > 0
 
 
 @pytest.mark.django_db

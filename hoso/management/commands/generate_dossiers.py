@@ -1,4 +1,5 @@
 """python manage.py generate_dossiers --count N --years Y [--seed S] [--batch-size B]
+                                      [--jobs J] [--open-only]
 
 Synthetic dossiers at provincial scale for the benchmarks: a million in minutes on two cores,
 loaded with PostgreSQL COPY (one in-memory CSV buffer per batch), never through the ORM.
@@ -23,6 +24,13 @@ What the rows look like (DESIGN.md §6; the demo province of `seed_demo` must be
   to the `DossierCounter` rows (an upsert that locks them, as a real receipt does, until the
   batch commits) and numbers its dossiers after the values found there, so a second run and a
   later real receipt both continue at n + 1;
+- the open dossiers are in every state the deadline jobs look at: received and not started;
+  in progress with an open processing step, due before the dossier (so some steps are late
+  while their dossier is not); awaiting a supplement, with its `SupplementRequest` and the
+  clock paused; late or due within a working day, about half of them with an apology
+  (`Apology`, sent with a new appointment beside the original due time, or a draft waiting for
+  the leader); `--open-only` makes every dossier open, received within its procedure's time
+  (LATE_SHARE already past it): the deadline benchmark's million open dossiers;
 - one `DossierEvent` per dossier for the receipt (or the submission, if not yet received), and
   one for the last status change when there is one; `terms` is the procedure's
   `terms_snapshot()` taken once per procedure and shared by its dossiers, without the e-form
@@ -107,6 +115,11 @@ LATE_SHARE = 0.10  # finished after the due time
 REFUSED_SHARE = 0.03
 WITHDRAWN_SHARE = 0.02
 SUPPLEMENT_SHARE = 0.08  # of the open dossiers older than a working day
+STEP_SHARE = 0.7  # the open step is due after this share of the time left when it started
+APOLOGY_SHARE = 0.5  # of the dossiers in progress that are late or due within a working day
+APOLOGY_REASONS = (("verification", "Cần xác minh thêm thông tin về nơi cư trú của người "
+                    "yêu cầu."), ("interagency", "Chờ ý kiến của cơ quan phối hợp."),
+                   ("officer", "Cán bộ thụ lý nghỉ ốm, đã phân công cán bộ khác."))
 ELSEWHERE_SHARE = 0.12  # boundary-free dossiers handed in at another desk of the province
 CENTRE_SHARE = 0.9  # where the locality has a public service centre, it receives this share
 ON_BEHALF_SHARE = 0.12
@@ -148,10 +161,14 @@ DOSSIER_COLUMNS = (
     "fee_total", "idempotency_key", "refusal_reason", "completion_request", "submitted_at",
     "intake_due_at", "received_at", "clock_start_at", "due_at", "finished_at", "returned_at",
     "created_at", "updated_at", "kpi_due_at", "handling_agency_id", "current_step_id",
-    "assignee_id")
+    "assignee_id", "paused_at", "supplement_count", "extended_due_at", "apology_count")
 # A dossier in progress holds one open processing step (what the deadline jobs look at).
 STEP_COLUMNS = ("id", "dossier_id", "position", "name", "role", "agency_id", "assignee_id",
                 "started_at", "due_at", "outcome", "note")
+SUPPLEMENT_COLUMNS = ("dossier_id", "number", "items", "reason", "requested_by_id",
+                      "requested_at", "clock_rule", "due_at_before")
+APOLOGY_COLUMNS = ("dossier_id", "status", "reason_code", "reason", "new_due_at", "drafted_at",
+                   "issued_by_id", "issued_at")
 EVENT_COLUMNS = ("dossier_id", "at", "actor_id", "agency_id", "action", "status_before",
                  "status_after", "note", "data")
 REFUSAL_REASON = "Hồ sơ không đủ điều kiện giải quyết theo quy định."
@@ -163,6 +180,10 @@ def _quote(text: str) -> str:
 
 REFUSAL_CSV = _quote(REFUSAL_REASON)
 EVENT_DATA_CSV = _quote(json.dumps({"generated": True}))
+SUPPLEMENT_ITEMS = [{"name": "Tờ khai", "reason": "Thiếu chữ ký của người yêu cầu"},
+                    {"name": "Giấy tờ chứng minh nơi cư trú", "reason": "Bản chụp không rõ"}]
+SUPPLEMENT_ITEMS_CSV = _quote(json.dumps(SUPPLEMENT_ITEMS, ensure_ascii=False))
+SUPPLEMENT_TEXT_CSV = _quote("\n".join(f"{i['name']}: {i['reason']}" for i in SUPPLEMENT_ITEMS))
 COUNTER_UPSERT = (
     "INSERT INTO hoso_dossiercounter (agency_id, day, value) VALUES %s "
     "ON CONFLICT (agency_id, day) DO UPDATE SET value = hoso_dossiercounter.value + EXCLUDED.value "
@@ -250,6 +271,14 @@ class Limit:
     amount: Decimal
     same_day: bool
 
+    def span(self, day_length: int) -> int:
+        """About how much working time the limit gives (for drawing open dossiers)."""
+        if self.same_day:
+            return day_length
+        if self.unit == TimeUnit.CALENDAR_DAYS:
+            return int(self.amount * day_length * 5 / 7)
+        return _span(day_length if self.unit == TimeUnit.WORKING_DAYS else 3600, self.amount)
+
     def due(self, clock: WorkingClock, t: int, cutoff: int) -> int:
         """The due moment of a dossier received at `t` (hoso.services.intake.due_time)."""
         if self.same_day:
@@ -300,13 +329,13 @@ class Draft:
     __slots__ = ("address", "business", "channel", "code", "delivery", "deciding", "due", "email",
                  "final", "finished", "id", "idue", "kind", "name", "owner_id", "phone",
                  "postal", "received", "receiving", "returned", "status", "step_id",
-                 "submitted", "submitter", "unit")
+                 "submitted", "submitter", "unit", "paused", "apology", "step_due")
 
 
 class Generator:
     """Draws dossiers and loads them batch by batch (see the module docstring)."""
 
-    def __init__(self, *, years: float, now: dt.datetime):
+    def __init__(self, *, years: float, now: dt.datetime, open_only: bool = False):
         self.rng = random.Random()  # noqa: S311 — synthetic data, not secrets; see for_batch
         # Held while a job runs Python (drawing, writing CSV), so that with two jobs one draws
         # while the other's batch is in PostgreSQL instead of both waiting for the GIL.
@@ -321,6 +350,7 @@ class Generator:
         self.cutoff = _seconds(dt.time.fromisoformat(settings.PORTAL_SAME_DAY_CUTOFF))
         self.intake_span = settings.INTAKE_CHECK_WORKING_HOURS * 3600
         self.by_deciding = settings.DOSSIER_CODE_UNIT == "deciding"
+        self.open_only = open_only
         self._clocks: dict[str, WorkingClock] = {}
         self._places: dict[int, Place] = {}
         self._iso: dict[int, str] = {}
@@ -430,12 +460,22 @@ class Generator:
             d.channel = channel
             d.kind = kind = kinds[bisect(weights, rng.random() * weights[-1])]
             d.deciding = kind.carriers[int(rng.random() * len(kind.carriers))]
-            w = w_low + int(rng.random() * (w_high - w_low))
+            w = (self._open_receipt(kind) if self.open_only
+                 else w_low + int(rng.random() * (w_high - w_low)))
             self._receiving(d, self.clock.to_t(w))
             self._owner(d)
             self._timeline(d)
             drafts.append(d)
         return drafts
+
+    def _open_receipt(self, kind: Kind) -> int:
+        """A receipt (province working time) that leaves a dossier of `kind` still open now:
+        within its processing time, or for LATE_SHARE already past it."""
+        rng, day = self.rng, self.clock.day_length
+        back = int(rng.random() * kind.limit.span(day))
+        if rng.random() < LATE_SHARE:
+            back = kind.limit.span(day) + 1800 + int(rng.random() * LATE_BY_DAYS * day)
+        return max(self.w_now - back, self.w_start)
 
     def _receiving(self, d: Draft, t: int) -> None:
         rng = self.rng
@@ -488,6 +528,7 @@ class Generator:
         """Submission, receipt, due time, result and return, and the status they give now."""
         rng, kind = self.rng, d.kind
         d.submitted = d.idue = d.finished = d.returned = d.final = None
+        d.paused = d.apology = d.step_due = None
         d.status = DossierStatus.RECEIVED
         d.delivery = ResultDelivery.DESK
         d.postal = None
@@ -515,6 +556,9 @@ class Generator:
         rng, day = self.rng, clock.day_length
         w_received, w_due = clock.to_w(d.received), clock.to_w(d.due)
         w_now = clock.to_w(self.t_now)
+        if self.open_only:
+            self._open(d, clock, w_received, w_now, _pick(rng, d.deciding.processors))
+            return
         if rng.random() < LATE_SHARE:
             w_done = w_due + 1800 + int(rng.random() * LATE_BY_DAYS * day)
         else:
@@ -549,15 +593,32 @@ class Generator:
         w_start = w_received + int(rng.random() * day / 2)
         if w_start > w_now:
             return  # received, not yet started
-        if w_now - w_received > day and rng.random() < SUPPLEMENT_SHARE:
+        # who asks for the supplement: the processing officer, else the desk that received
+        asker = processor if processor is not None else _pick(rng, d.receiving.desk_officers)
+        if w_now - w_received > day and asker is not None and rng.random() < SUPPLEMENT_SHARE:
             at = clock.to_t(w_start + int((w_now - w_start) * rng.random()))
-            d.status = DossierStatus.AWAITING_SUPPLEMENT
+            d.status, d.paused = DossierStatus.AWAITING_SUPPLEMENT, at
             d.final = (REQUEST_SUPPLEMENT, DossierStatus.IN_PROGRESS,
-                       DossierStatus.AWAITING_SUPPLEMENT, at, processor)
+                       DossierStatus.AWAITING_SUPPLEMENT, at, asker)
             return
         d.status = DossierStatus.IN_PROGRESS
         d.final = (START, DossierStatus.RECEIVED, DossierStatus.IN_PROGRESS,
                    clock.to_t(w_start), processor)
+        w_due = clock.to_w(d.due)
+        d.step_due = (clock.to_t(w_start + int((w_due - w_start) * STEP_SHARE), end=True)
+                      if w_due > w_start else d.due)  # started late: the step is as late
+        if processor is None or w_due - w_now >= day or rng.random() >= APOLOGY_SHARE:
+            return
+        # Late or due within a working day: the leader apologised before the due time with a
+        # new appointment, or the apology check's draft waits for the leader.
+        new_due = clock.to_t(w_due + (2 + int(rng.random() * 3)) * day, end=True)
+        code, reason = APOLOGY_REASONS[int(rng.random() * len(APOLOGY_REASONS))]
+        w_issued = w_due - int(day * (0.2 + 0.6 * rng.random()))
+        if w_start < w_issued <= w_now:
+            d.apology = ("sent", code, reason, new_due, None, processor,
+                         clock.to_t(w_issued))
+        else:
+            d.apology = ("draft", "", "", new_due, self.t_now, None, None)
 
     # -- numbering and loading --
 
@@ -606,6 +667,14 @@ class Generator:
             if working:
                 cursor.copy_expert(_copy_sql("hoso_dossierstep", STEP_COLUMNS), io.StringIO(
                     "".join(map(self._step_line, working))))
+            waiting = [d for d in drafts if d.paused is not None]
+            if waiting:
+                cursor.copy_expert(_copy_sql("hoso_supplementrequest", SUPPLEMENT_COLUMNS),
+                                   io.StringIO("".join(map(self._supplement_line, waiting))))
+            sorry = [d for d in drafts if d.apology is not None]
+            if sorry:
+                cursor.copy_expert(_copy_sql("hoso_apology", APOLOGY_COLUMNS),
+                                   io.StringIO("".join(map(self._apology_line, sorry))))
         return len(event_lines)
 
     def _dossier_line(self, d: Draft) -> str:
@@ -613,6 +682,7 @@ class Generator:
         kind, stamp, received = d.kind, self._stamp, d.received
         name, number, phone, relation = d.submitter or ("", "", "", "")
         fee = kind.fees[d.channel in ONLINE]
+        sent = d.apology if d.apology is not None and d.apology[0] == "sent" else None
         return ",".join((
             str(d.id), str(uuid.uuid4()), NULL if received is None else d.code,
             kind.text, kind.terms_csv[d.deciding.agency.level],
@@ -624,20 +694,36 @@ class Generator:
             _quote(d.address) if d.delivery == ResultDelivery.POST else "",
             PostalService.PUBLIC_POST if d.postal else "", d.postal or "",
             NULL if fee is None else str(fee), "",
-            REFUSAL_CSV if d.status == DossierStatus.REFUSED else "", "",
+            REFUSAL_CSV if d.status == DossierStatus.REFUSED else "",
+            SUPPLEMENT_TEXT_CSV if d.paused is not None else "",
             stamp(d.submitted), stamp(d.idue), stamp(received), stamp(received), stamp(d.due),
             stamp(d.finished), stamp(d.returned), stamp(d.submitted or received),
             stamp(d.final[3] if d.final else received), stamp(d.due),
             NULL if received is None else d.deciding.text,
             NULL if d.step_id is None else str(d.step_id),
-            NULL if d.step_id is None or d.final[4] is None else str(d.final[4]))) + "\n"
+            NULL if d.step_id is None or d.final[4] is None else str(d.final[4]),
+            stamp(d.paused), "0" if d.paused is None else "1",
+            NULL if sent is None else stamp(sent[3]), "0" if sent is None else "1")) + "\n"
 
     def _step_line(self, d: Draft) -> str:
         """The open processing step of a dossier in progress (STEP_COLUMNS)."""
         return ",".join((
             str(d.step_id), str(d.id), "2", "Xử lý hồ sơ", "processing_officer", d.deciding.text,
             NULL if d.final[4] is None else str(d.final[4]), self._stamp(d.final[3]),
-            self._stamp(d.due), "open", "")) + "\n"
+            self._stamp(d.step_due), "open", "")) + "\n"
+
+    def _supplement_line(self, d: Draft) -> str:
+        """The supplement request of a dossier waiting for it (SUPPLEMENT_COLUMNS)."""
+        rule = d.kind.terms["procedure"].get("supplement_clock", "restart")
+        return ",".join((str(d.id), "1", SUPPLEMENT_ITEMS_CSV, "", str(d.final[4]),
+                         self._stamp(d.paused), rule, self._stamp(d.due))) + "\n"
+
+    def _apology_line(self, d: Draft) -> str:
+        """The apology (sent or draft) of a late or nearly due dossier (APOLOGY_COLUMNS)."""
+        status, code, reason, new_due, drafted, leader, issued = d.apology
+        return ",".join((str(d.id), status, code, _quote(reason), self._stamp(new_due),
+                         self._stamp(drafted), NULL if leader is None else str(leader),
+                         self._stamp(issued))) + "\n"
 
     def _event_lines(self, d: Draft) -> list[str]:
         """CSV lines of hoso_dossierevent (EVENT_COLUMNS): the receipt, the last change."""
@@ -795,19 +881,22 @@ class Command(BaseCommand):
                             help="Hạt giống ngẫu nhiên, để sinh lại cùng dữ liệu.")
         parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE,
                             help="Số hồ sơ mỗi lần COPY (mặc định %(default)s).")
+        parser.add_argument("--open-only", action="store_true",
+                            help="Chỉ sinh hồ sơ đang giải quyết (trong thời hạn, một phần đã "
+                                 "quá hạn), cho phép đo các tác vụ theo dõi thời hạn.")
         parser.add_argument("--jobs", type=int, default=DEFAULT_JOBS,
                             help="Số luồng nạp song song, mỗi luồng một kết nối "
                                  "(mặc định %(default)s; 1 = trong kết nối hiện tại).")
 
     def handle(self, *args, count: int, years: float, seed: int | None, batch_size: int,
-               jobs: int, **options):
+               jobs: int, open_only: bool = False, **options):
         if connection.vendor != "postgresql":
             raise CommandError(NEEDS_POSTGRES % {"vendor": connection.vendor})
         if min(count, batch_size, jobs) < 1 or years <= 0:
             raise CommandError(BAD_ARGUMENT)
         verbose = options.get("verbosity", 1) >= 1
         started = time.perf_counter()
-        generator = Generator(years=years, now=timezone.now())
+        generator = Generator(years=years, now=timezone.now(), open_only=open_only)
         batches = plan(count, batch_size, generator.w_start, generator.w_now,
                        generator.clock.day_length)
         done = events = checked = 0
@@ -825,7 +914,8 @@ class Command(BaseCommand):
         finally:
             pool.shutdown(cancel_futures=True)  # after a failure, load no further batch
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE hoso_dossier, hoso_dossierevent, hoso_dossiercounter")
+            cursor.execute("ANALYZE hoso_dossier, hoso_dossierevent, hoso_dossiercounter, "
+                           "hoso_dossierstep, hoso_supplementrequest, hoso_apology")
         elapsed = max(time.perf_counter() - started, 1e-9)
         if verbose:
             self.stdout.write(f"Đối chiếu hạn trả với lịch làm việc: {checked} hồ sơ khớp.")
