@@ -115,6 +115,8 @@ class Action(models.TextChoices):
     RESOLVE = "resolve", _("Hoàn thành giải quyết")
     RETURN_RESULT = "return_result", _("Trả kết quả")
     RATE = "rate", _("Đánh giá")
+    # recorded by the payment layer (thanhtoan), not a transition
+    FEE_PAID = "fee_paid", _("Đã nộp phí, lệ phí")
     # recorded by the deadline jobs (hoso.jobs), not transitions
     NEAR_DUE = "near_due", _("Sắp đến hạn")
     OVERDUE = "overdue", _("Quá hạn")

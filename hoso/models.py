@@ -161,6 +161,10 @@ class Dossier(models.Model):
     stop_reason = models.TextField(_("lý do dừng giải quyết"), blank=True, db_default="")
     withdraw_reason = models.TextField(_("lý do rút hồ sơ"), blank=True, db_default="")
     fee_paid_at = models.DateTimeField(_("đã nộp phí, lệ phí lúc"), null=True, blank=True)
+    # The exemption groups the applicant claims (tthc.FeeExemption.group), each proved by its
+    # paper; the fee quote leaves their items out.
+    fee_exemptions = models.JSONField(_("đối tượng miễn phí, lệ phí"), default=list,
+                                      blank=True, db_default=[])
     return_method = models.CharField(_("hình thức trả kết quả"), max_length=10, blank=True,
                                      choices=ReturnMethod.choices, db_default="")
     returned_to = models.CharField(_("người nhận kết quả"), max_length=255, blank=True,

@@ -1,0 +1,1 @@
+"""Placeholder replaced by the fee-quote module (issue 7, item 1)."""

@@ -1,0 +1,286 @@
+"""The verbs of payments (one transaction each). `record_evidence` is the only way an
+attempt's outcome changes state: gateway notifications, status queries, the polling job,
+reconciliation and the officer recording cash or a transfer all go through it (PAYMENTS.md
+A2). Amounts are integer đồng and always come from the order, never from the request."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from hoso.models import Dossier
+from portal.errors import DomainError, InvalidInput, NotFoundError
+from portal.models import User
+from thanhtoan import workflow
+from thanhtoan.choices import AttemptStatus, Method, OrderStatus, Outcome, Provider
+from thanhtoan.models import (
+    PaymentAttempt,
+    PaymentOrder,
+    Receipt,
+    ReceiptCounter,
+)
+from thanhtoan.providers.base import Effect, ProviderResult
+from tthc.choices import FeeKind
+
+logger = logging.getLogger(__name__)
+
+ORDER_REFERENCE = "{code}-{stamp}"  # MaHoSo-yyyyMMddHHmmss (DOMAIN.md §7)
+TXN_PREFIX = "P"  # P + yyyymmdd + counter (PAYMENTS.md A2)
+METHOD_OF = {Provider.CASH: Method.CASH, Provider.TRANSFER: Method.TRANSFER}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What record_evidence did with one ProviderResult."""
+
+    effect: str  # providers.base.Effect
+    attempt: PaymentAttempt | None = None
+
+
+# --- orders ---------------------------------------------------------------------------------
+
+def fee_lines(dossier: Dossier) -> list[dict]:
+    """The items the dossier owes, from the fee terms it was received under (the terms
+    snapshot; thanhtoan.fees.quote_terms when the fee-quote module is present)."""
+    from thanhtoan.fees import quote_terms
+
+    return quote_terms(dossier.terms or {}, channel=dossier.channel,
+                       on=(dossier.received_at or timezone.now()).date(),
+                       exemptions=dossier.fee_exemptions or [])
+
+
+def ensure_order(dossier: Dossier) -> PaymentOrder | None:
+    """The dossier's live payment order, made from its fee terms when fees are due and none
+    exists; None when nothing is owed (no fee, exempt, or an amount not published: the desk
+    then collects by hand and records it)."""
+    live = dossier.payments.filter(status__in=[OrderStatus.UNPAID, OrderStatus.AWAITING,
+                                               OrderStatus.PAID]).first()
+    if live is not None:
+        return live
+    quote = fee_lines(dossier)
+    if quote.total is None or quote.total <= 0:
+        return None
+    timing = (dossier.terms or {}).get("procedure", {}).get("fee_timing", "at_intake")
+    stamp = timezone.localtime().strftime("%Y%m%d%H%M%S")
+    items = [line.as_json() for line in quote.lines]
+    try:
+        with transaction.atomic():
+            return PaymentOrder.objects.create(
+                dossier=dossier, agency=dossier.receiving_agency,
+                reference=ORDER_REFERENCE.format(code=dossier.code or f"HS{dossier.pk}",
+                                                 stamp=stamp),
+                items=items, amount=quote.total,
+                fee_amount=sum(i["amount"] for i in items if i["kind"] == FeeKind.FEE),
+                charge_amount=sum(i["amount"] for i in items if i["kind"] == FeeKind.CHARGE),
+                timing=timing)
+    except IntegrityError:  # made at the same moment by another request
+        return dossier.payments.get(status__in=[OrderStatus.UNPAID, OrderStatus.AWAITING,
+                                                OrderStatus.PAID])
+
+
+def _next_txn_ref(now: dt.datetime) -> str:
+    """P + yyyymmdd + 6 digits from the attempt sequence: unique and never reused."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT nextval(pg_get_serial_sequence('thanhtoan_paymentattempt',"
+                           " 'id'))")
+            number = cursor.fetchone()[0]
+        else:  # SQLite (the demo): the next rowid under the write lock of this transaction
+            cursor.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM thanhtoan_paymentattempt")
+            number = cursor.fetchone()[0]
+    return f"{TXN_PREFIX}{timezone.localtime(now):%Y%m%d}{number:06d}"
+
+
+def start_attempt(*, order_id: int, provider: str, client_ip: str | None = None,
+                  actor: User | None = None) -> PaymentAttempt:
+    """A new try at paying the order (a retry after a failure is a new attempt with a new
+    reference); the order waits for its outcome."""
+    from thanhtoan.providers import get_provider
+
+    get_provider(provider)  # switched on?
+    with transaction.atomic():
+        order = PaymentOrder.objects.select_for_update().get(pk=order_id)
+        if order.status == OrderStatus.PAID:
+            raise DomainError("payment_already_paid", "Hồ sơ đã được thanh toán.")
+        if order.status not in (OrderStatus.UNPAID, OrderStatus.AWAITING):
+            raise DomainError("payment_order_closed",
+                              "Yêu cầu thanh toán đã hủy hoặc đã hoàn phí.")
+        now = timezone.now()
+        attempt = PaymentAttempt.objects.create(
+            order=order, provider=provider, txn_ref=_next_txn_ref(now), amount=order.amount,
+            created_at=now, client_ip=client_ip, actor=actor,
+            expires_at=now + dt.timedelta(minutes=settings.PAYMENT_ATTEMPT_MINUTES))
+        workflow.move_order(order, "begin", source=provider, actor=actor,
+                            data={"txn_ref": attempt.txn_ref})
+        return attempt
+
+
+# --- evidence -------------------------------------------------------------------------------
+
+def record_evidence(result: ProviderResult, *, source: str,
+                    actor: User | None = None) -> Evidence:
+    """Apply one verified reading of an attempt, exactly once (PAYMENTS.md A2):
+    - unknown reference → NOT_FOUND; a different amount → AMOUNT_MISMATCH (flagged, no
+      change); the caller has already refused bad signatures, merchants and currencies;
+    - paid is sticky: a second success is a DUPLICATE, a failure after success is IGNORED;
+    - success after a failure, cancel or expiry → paid with the flag late_payment; a second
+      attempt paid for an already paid order → paid with duplicate_payment (refund worklist);
+    - the attempt row is locked, so concurrent duplicates serialise and only the first acts.
+    """
+    with transaction.atomic():
+        attempt = (PaymentAttempt.objects.select_for_update()
+                   .filter(txn_ref=result.txn_ref).first())
+        if attempt is None:
+            return Evidence(Effect.NOT_FOUND)
+        if result.amount is not None and result.amount != attempt.amount:
+            if "amount_mismatch" not in attempt.flags:
+                attempt.flags = [*attempt.flags, "amount_mismatch"]
+                attempt.save(update_fields=["flags"])
+            workflow.log(attempt, "amount_mismatch", source=source,
+                         data={"amount": result.amount, "expected": attempt.amount})
+            return Evidence(Effect.AMOUNT_MISMATCH, attempt)
+        details = {"response_code": result.response_code[:20]}
+        if result.provider_txn_id:
+            details["provider_txn_id"] = result.provider_txn_id[:100]
+        if result.bank_code:
+            details["bank_code"] = result.bank_code[:40]
+        if attempt.status == AttemptStatus.PAID:
+            same = result.outcome == Outcome.PAID
+            workflow.log(attempt, "duplicate" if same else "ignored_after_paid", source=source,
+                         data={"outcome": result.outcome, **details})
+            return Evidence(Effect.DUPLICATE if same else Effect.IGNORED, attempt)
+        if result.outcome == Outcome.PAID:
+            _pay(attempt, result, details, source=source, actor=actor)
+            return Evidence(Effect.OK, attempt)
+        if attempt.status not in AttemptStatus.unsettled():
+            workflow.log(attempt, "duplicate", source=source, data={"outcome": result.outcome})
+            return Evidence(Effect.DUPLICATE, attempt)
+        action = {Outcome.FAILED: "fail", Outcome.CANCELLED: "cancel",
+                  Outcome.REVIEW: "review", Outcome.NOT_FOUND: "expire"}.get(result.outcome)
+        if action is None or not workflow.may_move_attempt(attempt, action):
+            workflow.log(attempt, "still_pending", source=source,
+                         data={"outcome": result.outcome, **details})
+            return Evidence(Effect.OK, attempt)
+        workflow.move_attempt(attempt, action, source=source, actor=actor, **details)
+        if action != "review":
+            _lapse_if_nothing_pending(attempt.order_id, source)
+        return Evidence(Effect.OK, attempt)
+
+
+def _pay(attempt: PaymentAttempt, result: ProviderResult, details: dict, *, source: str,
+         actor: User | None) -> None:
+    late = attempt.status in workflow.ENDED_UNPAID
+    paid_at = result.paid_at or timezone.now()
+    flags = [*attempt.flags, *(["late_payment"] if late else [])]
+    order = PaymentOrder.objects.select_for_update().get(pk=attempt.order_id)
+    if order.status in (OrderStatus.PAID, OrderStatus.REFUNDED):
+        flags += ["duplicate_payment", "needs_review"]  # money twice: to the refund worklist
+    workflow.move_attempt(attempt, "pay", source=source, actor=actor, paid_at=paid_at,
+                          flags=flags, **details)
+    if order.status in (OrderStatus.PAID, OrderStatus.REFUNDED):
+        return
+    if order.status == OrderStatus.CANCELLED:
+        attempt.flags = [*attempt.flags, "needs_review"]
+        attempt.save(update_fields=["flags"])
+    workflow.move_order(order, "settle", source=source, actor=actor, paid_at=paid_at,
+                        paid_attempt=attempt,
+                        method=METHOD_OF.get(attempt.provider, Method.ONLINE),
+                        data={"txn_ref": attempt.txn_ref})
+    issue_receipts(order)
+    from hoso.services.fees import record_fee_paid
+
+    record_fee_paid(dossier_id=order.dossier_id, paid_at=paid_at, amount=order.amount,
+                    reference=attempt.txn_ref)
+    transaction.on_commit(lambda: _tell_payer(order.pk), robust=True)
+
+
+def _lapse_if_nothing_pending(order_id: int, source: str) -> None:
+    order = PaymentOrder.objects.select_for_update().get(pk=order_id)
+    if order.status == OrderStatus.AWAITING and not order.attempts.filter(
+            status__in=AttemptStatus.unsettled()).exists():
+        workflow.move_order(order, "lapse", source=source)
+
+
+def _tell_payer(order_id: int) -> None:
+    """The citizen's confirmation (e-mail + SMS through the outbox)."""
+    from hoso.notify import notify_applicant
+
+    order = PaymentOrder.objects.select_related("dossier__procedure").get(pk=order_id)
+    with transaction.atomic():
+        notify_applicant(order.dossier, "payment_received")
+
+
+# --- receipts -------------------------------------------------------------------------------
+
+def issue_receipts(order: PaymentOrder) -> list[Receipt]:
+    """Biên lai: one per kind (phí, lệ phí) with an amount, numbered in the collecting agency's
+    series for the year (the counter row is locked until commit, so numbers have no gaps)."""
+    year = timezone.localtime(order.paid_at or timezone.now()).year
+    receipts = []
+    for kind in (FeeKind.FEE, FeeKind.CHARGE):
+        lines = [i for i in order.items if i["kind"] == kind and i["amount"]]
+        if not lines or order.receipts.filter(kind=kind).exists():
+            continue
+        counter, _created = ReceiptCounter.objects.select_for_update().get_or_create(
+            agency=order.agency, year=year, kind=kind)
+        ReceiptCounter.objects.filter(pk=counter.pk).update(value=F("value") + 1)
+        counter.refresh_from_db(fields=["value"])
+        receipts.append(Receipt.objects.create(
+            order=order, kind=kind, agency=order.agency, year=year, number=counter.value,
+            series=settings.PAYMENT_RECEIPT_SERIES.format(
+                kind="P" if kind == FeeKind.FEE else "LP", yy=f"{year % 100:02d}"),
+            amount=sum(i["amount"] for i in lines), items=lines,
+            payer_name=order.dossier.owner_name, method=order.method or Method.ONLINE,
+            issued_at=order.paid_at or timezone.now()))
+    return receipts
+
+
+# --- the desk -------------------------------------------------------------------------------
+
+def record_cash(*, order_id: int, officer: User, note: str = "") -> PaymentAttempt:
+    """The desk officer took the cash (the amount of the order, never typed in)."""
+    return _record_offline(order_id=order_id, officer=officer, provider=Provider.CASH,
+                           note=note, reference="")
+
+
+def confirm_transfer(*, order_id: int, officer: User, bank_reference: str,
+                     note: str = "") -> PaymentAttempt:
+    """An officer saw the bank transfer on the agency's account statement."""
+    if not bank_reference.strip():
+        raise InvalidInput("transfer_reference_missing",
+                           "Vui lòng nhập số chứng từ (mã giao dịch) của ngân hàng.")
+    return _record_offline(order_id=order_id, officer=officer, provider=Provider.TRANSFER,
+                           note=note, reference=bank_reference.strip())
+
+
+def _record_offline(*, order_id: int, officer: User, provider: str, note: str,
+                    reference: str) -> PaymentAttempt:
+    from portal.permissions import has_agency_perm
+
+    order = PaymentOrder.objects.select_related("agency").filter(pk=order_id).first()
+    if order is None:
+        raise NotFoundError("payment_order_not_found", "Không tìm thấy yêu cầu thanh toán.")
+    if not has_agency_perm(officer, "portal.receive_dossier", order.agency):
+        raise DomainError("payment_forbidden", "Bạn không thu phí cho cơ quan này.",
+                          status_code=403)
+    with transaction.atomic():
+        attempt = start_attempt(order_id=order_id, provider=provider, actor=officer)
+        if note:
+            attempt.note = note
+            attempt.save(update_fields=["note"])
+        evidence = record_evidence(ProviderResult(
+            txn_ref=attempt.txn_ref, outcome=Outcome.PAID, amount=attempt.amount,
+            provider_txn_id=reference, paid_at=timezone.now()), source="officer",
+            actor=officer)
+        if evidence.effect != Effect.OK:
+            raise DomainError("payment_not_recorded", "Không ghi nhận được khoản thu.")
+        attempt.refresh_from_db()
+        return attempt
