@@ -264,6 +264,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.run_job", "args": ["overdue_sweep"],
         "schedule": timedelta(minutes=15),
     },
+    "job-payment-poll": {  # attempts still pending 30 min – 3 days: ask the gateway
+        "task": "portal.run_job", "args": ["payment_poll"],
+        "schedule": timedelta(minutes=10),
+    },
     "hoso-write-receipt-messages": {
         "task": "hoso.write_receipt_messages",
         "schedule": timedelta(minutes=1),

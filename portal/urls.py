@@ -44,6 +44,7 @@ urlpatterns = [
     path("", include("hoso.urls")),
     path("", include("hoso.register_urls")),
     path("", include("baocao.urls")),
+    path("", include("thanhtoan.urls")),
     path("thu-tuc/", include("tthc.urls")),
     path("api/v1/", include((api.urlpatterns + tthc_api.urlpatterns + hoso_api.urlpatterns,
                              "api"))),

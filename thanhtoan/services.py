@@ -284,3 +284,78 @@ def _record_offline(*, order_id: int, officer: User, provider: str, note: str,
             raise DomainError("payment_not_recorded", "Không ghi nhận được khoản thu.")
         attempt.refresh_from_db()
         return attempt
+
+
+# --- online -----------------------------------------------------------------------------------
+
+def begin_online_payment(*, order_id: int, provider: str, client_ip: str,
+                         return_url: str) -> str:
+    """A new attempt at an online gateway and the URL to send the browser to. The attempt is
+    committed before the gateway is called (no transaction held across the network); a
+    gateway that refuses leaves the attempt failed and the order payable again."""
+    from thanhtoan.providers import get_provider
+
+    gateway = get_provider(provider)
+    if not gateway.online:
+        raise InvalidInput("payment_provider_offline", "Kênh này không thanh toán trực tuyến.")
+    attempt = start_attempt(order_id=order_id, provider=provider, client_ip=client_ip)
+    try:
+        started = gateway.start(attempt, client_ip=client_ip, return_url=return_url)
+    except Exception as exc:
+        record_evidence(ProviderResult(txn_ref=attempt.txn_ref, outcome=Outcome.FAILED,
+                                       amount=None, response_code="start"), source="start")
+        if isinstance(exc, DomainError):
+            raise
+        logger.exception("Payment gateway %s did not start %s", provider, attempt.txn_ref)
+        raise DomainError("payment_gateway_unavailable", (
+            "Cổng thanh toán tạm thời không phản hồi; vui lòng thử lại sau ít phút.")) from exc
+    with transaction.atomic():
+        attempt = PaymentAttempt.objects.select_for_update().get(pk=attempt.pk)
+        if workflow.may_move_attempt(attempt, "redirect"):
+            workflow.move_attempt(attempt, "redirect", source=provider)
+    return started.redirect_url
+
+
+def poll_pending(*, now: dt.datetime | None = None) -> dict:
+    """The polling job (DOMAIN.md §7): attempts still unsettled PAYMENT_POLL_AFTER_MINUTES
+    (30) after they started and at most PAYMENT_POLL_MAX_DAYS (3) old are queried at their
+    gateway; signed answers are recorded; a gateway that does not know the attempt after its
+    expiry makes it expired; older ones expire without a query."""
+    from thanhtoan.providers import get_provider
+
+    now = now or timezone.now()
+    young = now - dt.timedelta(minutes=settings.PAYMENT_POLL_AFTER_MINUTES)
+    old = now - dt.timedelta(days=settings.PAYMENT_POLL_MAX_DAYS)
+    counts = {"queried": 0, "settled": 0, "expired": 0, "errors": 0}
+    stale = list(PaymentAttempt.objects.filter(
+        status__in=AttemptStatus.unsettled(), created_at__lt=old).values_list("txn_ref",
+                                                                              flat=True))
+    for txn_ref in stale:
+        record_evidence(ProviderResult(txn_ref=txn_ref, outcome=Outcome.NOT_FOUND, amount=None,
+                                       response_code="max_age"), source="poll")
+        counts["expired"] += 1
+    due = PaymentAttempt.objects.filter(
+        status__in=AttemptStatus.unsettled(), created_at__lt=young, created_at__gte=old,
+        provider__in=[p for p in settings.PAYMENT_PROVIDERS
+                      if p not in (Provider.CASH, Provider.TRANSFER)])
+    for attempt in due.order_by("created_at")[:500]:
+        gateway = get_provider(attempt.provider)
+        if not gateway.supports_query:
+            continue
+        try:
+            result = gateway.query(attempt)
+        except Exception:  # noqa: BLE001 — network: try again next run
+            logger.warning("Payment query failed for %s", attempt.txn_ref, exc_info=True)
+            counts["errors"] += 1
+            continue
+        PaymentAttempt.objects.filter(pk=attempt.pk).update(last_query_at=now)
+        counts["queried"] += 1
+        if not result.signature_ok or result.txn_ref != attempt.txn_ref:
+            counts["errors"] += 1
+            continue
+        if result.outcome == Outcome.NOT_FOUND and (attempt.expires_at or now) > now:
+            continue  # not yet expired: the citizen may still be on the gateway's page
+        if result.outcome != Outcome.PENDING:
+            evidence = record_evidence(result, source="poll")
+            counts["settled"] += evidence.effect == Effect.OK
+    return counts

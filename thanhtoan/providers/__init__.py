@@ -23,6 +23,9 @@ def get_provider(code: str):
     return import_string(REGISTRY[code])()
 
 
-def online_providers() -> list:
-    return [p for p in (get_provider(c) for c in settings.PAYMENT_PROVIDERS if c in REGISTRY)
-            if p.online]
+def online_providers() -> list[tuple[str, str]]:
+    """(code, Vietnamese label) of the gateways a citizen may choose, in settings order."""
+    from thanhtoan.choices import Provider
+
+    return [(code, Provider(code).label) for code in settings.PAYMENT_PROVIDERS
+            if code in REGISTRY and get_provider(code).online]

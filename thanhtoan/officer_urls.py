@@ -1,0 +1,3 @@
+"""Replaced by the officer payment pages (issue 7)."""
+
+urlpatterns: list = []

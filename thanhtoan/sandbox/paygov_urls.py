@@ -1,0 +1,3 @@
+"""Replaced by the sandbox gateway module (issue 7)."""
+
+urlpatterns: list = []
