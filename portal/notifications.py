@@ -113,6 +113,12 @@ TEMPLATE_VARIABLES: dict[str, dict[str, str]] = {
     "obligation_requested": {**_DOSSIER_VARIABLES,
                              "reason": "Nghĩa vụ tài chính phải thực hiện (văn bản)"},
     "dossier_resolved": _DOSSIER_VARIABLES,
+    "payment_received": {
+        "dossier_code": "Mã hồ sơ (trống khi chưa tiếp nhận)", "procedure_name": "Tên thủ tục",
+        "owner_name": "Chủ hồ sơ", "amount": "Số tiền đã nộp (1.250.000 đ)",
+        "reference": "Mã giao dịch", "paid_at": "Thời điểm thanh toán",
+        "payment_url": "Trang thanh toán của hồ sơ (tải biên lai)",
+    },
     "dossier_assigned": {
         "dossier_code": "Mã hồ sơ", "procedure_name": "Tên thủ tục hành chính",
         "owner_name": "Chủ hồ sơ", "officer_name": "Họ tên cán bộ nhận hồ sơ",
@@ -125,6 +131,19 @@ TEMPLATE_VARIABLES: dict[str, dict[str, str]] = {
 # two equal). Used only when the row of a default code is missing (a database flushed by a
 # transactional test, a row removed by hand), so that a business action never fails for want
 # of a text. Administrators edit the rows, never these.
+# The payment layer tells the payer once an order is paid (thanhtoan.services._tell_payer).
+PAYMENT_RECEIVED_BODY = """Kính gửi: {{ owner_name }}
+
+{{ site_name }} đã nhận khoản thanh toán phí, lệ phí {{ amount }} (mã giao dịch {{ reference }}, lúc {{ paid_at|date:"H:i d/m/Y" }}) cho hồ sơ {{ dossier_code|default:"đang chờ tiếp nhận" }} (thủ tục: {{ procedure_name }}).
+
+Biên lai điện tử: tải tại {{ payment_url }}
+
+Trân trọng,
+{{ site_name }} — {{ province_name }}
+(Thư gửi tự động, vui lòng không trả lời thư này.)
+"""  # noqa: E501 (one line per paragraph of the e-mail)
+
+
 # The deadline jobs send one digest per officer and run (hoso.jobs._tell_officers).
 DEADLINE_DIGEST_BODY = """Kính gửi: {{ officer_name }}
 
@@ -279,6 +298,15 @@ Trân trọng,
 (Thư gửi tự động, vui lòng không trả lời thư này.)
 """,  # noqa: E501 (one line per paragraph of the e-mail)
         "sms_body": ("Hồ sơ {{ dossier_code }} đã có kết quả. Tra cứu: {{ tracking_url }}"),
+    },
+    {
+        "code": "payment_received",
+        "name": "Đã nhận thanh toán phí, lệ phí",
+        "email_subject": ("[{{ site_name }}] Đã nhận thanh toán phí, lệ phí hồ sơ "
+                          "{{ dossier_code|default:reference }}"),
+        "email_body": PAYMENT_RECEIVED_BODY,
+        "sms_body": ("Đã nhận {{ amount }} phí, lệ phí hồ sơ {{ dossier_code|default:reference }}"
+                     ". Biên lai: {{ payment_url }}"),
     },
     {
         "code": "dossier_assigned",

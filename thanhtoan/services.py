@@ -210,12 +210,25 @@ def _lapse_if_nothing_pending(order_id: int, source: str) -> None:
 
 
 def _tell_payer(order_id: int) -> None:
-    """The citizen's confirmation (e-mail + SMS through the outbox)."""
-    from hoso.notify import notify_applicant
+    """The payer's confirmation (e-mail + SMS through the outbox), once per order."""
+    from django.urls import reverse
 
-    order = PaymentOrder.objects.select_related("dossier__procedure").get(pk=order_id)
+    from portal.notifications import notify
+
+    order = (PaymentOrder.objects.select_related("dossier__procedure", "paid_attempt")
+             .get(pk=order_id))
+    dossier = order.dossier
     with transaction.atomic():
-        notify_applicant(order.dossier, "payment_received")
+        notify(code="payment_received", context={
+            "dossier_code": dossier.code or "", "procedure_name": dossier.procedure.name,
+            "owner_name": dossier.owner_name, "amount": f"{order.amount:,} đ".replace(",", "."),
+            "reference": order.paid_attempt.txn_ref if order.paid_attempt else order.reference,
+            "paid_at": order.paid_at,
+            "payment_url": settings.PORTAL_BASE_URL.rstrip("/") + reverse(
+                "thanhtoan:pay", args=[dossier.pk])},
+            email=dossier.owner_email or None,
+            phone=dossier.owner_phone or dossier.submitter_phone or None,
+            object_ref=f"dossier:{dossier.pk}", event_key=f"payment:{order.pk}:paid")
 
 
 # --- receipts -------------------------------------------------------------------------------
