@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from hoso import api as hoso_api
 from portal import api, views
+from thanhtoan import api as payment_api
 from tthc import api as tthc_api
 
 portal_patterns = [
@@ -46,8 +47,8 @@ urlpatterns = [
     path("", include("baocao.urls")),
     path("", include("thanhtoan.urls")),
     path("thu-tuc/", include("tthc.urls")),
-    path("api/v1/", include((api.urlpatterns + tthc_api.urlpatterns + hoso_api.urlpatterns,
-                             "api"))),
+    path("api/v1/", include((api.urlpatterns + tthc_api.urlpatterns + hoso_api.urlpatterns
+                             + payment_api.urlpatterns, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("quan-tri/", admin.site.urls),
