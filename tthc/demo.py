@@ -74,6 +74,23 @@ def feature_eform_procedures() -> int:
     return Procedure.objects.filter(national_code__in=codes).update(featured=True)
 
 
+# When the demo collects fees (tthc FeeTiming): the catalogue does not say, each province
+# configures it per procedure. The demo shows the three: most at intake (the default), a copy
+# of a civil-status extract paid when the copy is handed over, a passport-like card fee
+# before processing. [K: illustrative settings, not taken from a provincial decision]
+DEMO_FEE_TIMINGS = {"2.000635": "at_return", "1.014064": "before_processing"}
+
+
+def configure_fee_timings() -> int:
+    from django.utils import timezone
+
+    count = 0
+    for code, timing in DEMO_FEE_TIMINGS.items():
+        count += Procedure.objects.filter(national_code=code).exclude(fee_timing=timing).update(
+            fee_timing=timing, updated_at=timezone.now())  # a new terms snapshot
+    return count
+
+
 def seed_catalogue() -> dict[str, int]:
     with CATALOGUE.open("rb") as stream:
         report = import_records(read_records(stream, "json"))
@@ -82,4 +99,5 @@ def seed_catalogue() -> dict[str, int]:
         raise ValueError(f"the demo catalogue has invalid records: {problems}")
     assign_departments()
     feature_eform_procedures()
+    configure_fee_timings()
     return {"procedures": Procedure.objects.count(), "fields": Field.objects.count()}
