@@ -158,3 +158,25 @@ def test_the_polling_job_settles_an_attempt_whose_notification_never_came(client
     order.refresh_from_db()
     assert (counts["queried"], counts["settled"]) == (1, 1)
     assert (attempt.status, order.status) == (AttemptStatus.PAID, OrderStatus.PAID)
+
+
+def test_a_notification_in_another_currency_is_refused_by_both_gateways(client, submitted):
+    from thanhtoan import services
+    from thanhtoan.providers import paygov
+
+    order = submitted[1]
+    attempt = services.start_attempt(order_id=order.pk, provider="vnpay")
+    answer = client.get(IPN, _signed_ipn(attempt, vnp_CurrCode="USD")).json()
+    assert answer["RspCode"] == "04"
+    national = services.start_attempt(order_id=order.pk, provider="paygov")
+    message = {"LoaiBanTin": "PAY", "MaLoi": "00", "MaDoiTac": "DEMO_TN",
+               "MaThamChieu": national.txn_ref, "SoTien": str(national.amount),
+               "MaTienTe": "USD", "MaGiaoDich": "123456789012", "MaNganHang": "VCB",
+               "ThoiGianGD": "20261130091502", "ThongTinGiaoDich": "Thanh toan le phi"}
+    message["MaXacThuc"] = paygov.sign(message, paygov.CALLBACK_FIELDS,
+                                       "PAYGOV-DEMO-SECRET-0123456789")
+    refused = client.post("/thanh-toan/paygov/ipn/", message, content_type="application/json")
+    assert refused.json()["error_code"] == "05"
+    order.refresh_from_db()
+    assert order.status == OrderStatus.AWAITING
+    assert not PaymentAttempt.objects.filter(status=AttemptStatus.PAID).exists()
