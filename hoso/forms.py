@@ -93,6 +93,24 @@ class PapersForm(forms.Form):
         return papers
 
 
+class FeeExemptionForm(forms.Form):
+    """The exemption groups of the procedure's fees the applicant claims (the paper that
+    proves each is checked at the desk); sets Dossier.fee_exemptions."""
+
+    groups = forms.MultipleChoiceField(
+        label=_("Đối tượng miễn phí, lệ phí (nếu thuộc)"), required=False,
+        widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, groups: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["groups"].choices = [
+            (group, f"{group} — {_('giấy tờ chứng minh')}: {proof}" if proof else group)
+            for group, proof in groups]
+
+    def claimed(self) -> list[str]:
+        return list(self.cleaned_data.get("groups") or [])
+
+
 class PostalForm(forms.Form):
     channel = forms.ChoiceField(label=_("Kênh tiếp nhận"), initial=Channel.DIRECT,
                                 choices=[(Channel.DIRECT, Channel.DIRECT.label),

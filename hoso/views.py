@@ -27,6 +27,7 @@ from hoso.choices import (
 from hoso.forms import (
     ApplicantForm,
     DeliveryForm,
+    FeeExemptionForm,
     PapersForm,
     PostalForm,
     ReasonForm,
@@ -42,6 +43,8 @@ from portal.errors import DomainError
 from portal.models import User
 from portal.permissions import agencies_with_perm
 from portal.views import role_required
+from thanhtoan.fees import exemption_groups, quote_terms
+from thanhtoan.fees import quote as fee_quote
 from tthc.eforms import EForm, labelled_answers
 from tthc.models import Procedure
 from tthc.selectors import agencies_carrying_out, procedure_detail
@@ -92,15 +95,16 @@ def apply(request: HttpRequest, national_code: str) -> HttpResponse:
     delivery_form = DeliveryForm(data, prefix="d", initial={
         "method": draft.result_delivery if draft else ResultDelivery.ONLINE,
         "address": draft.delivery_address if draft else ""})
-    forms = [applicant_form, routing_form, papers_form, delivery_form] + ([eform] if eform
-                                                                          else [])
+    exemption_form = _exemption_form(procedure, data, draft.fee_exemptions if draft else [])
+    forms = [applicant_form, routing_form, papers_form, delivery_form, exemption_form] + (
+        [eform] if eform else [])
     if request.method == "POST" and all(f.is_valid() for f in forms):
         deciding = routing_form.cleaned_data["deciding_agency"]
         request_data = intake.IntakeRequest(
             procedure=procedure, receiving_agency=deciding, deciding_agency=deciding,
             applicant=applicant_form.applicant(),
             form_data=eform.cleaned_json if eform else {}, papers=papers_form.papers(),
-            delivery=delivery_form.delivery())
+            delivery=delivery_form.delivery(), fee_exemptions=exemption_form.claimed())
         try:
             dossier = intake.save_draft(account=request.user, request=request_data, dossier=draft)
         except DomainError as exc:
@@ -111,9 +115,23 @@ def apply(request: HttpRequest, national_code: str) -> HttpResponse:
     return render(request, "hoso/apply.html", {
         "procedure": procedure, "draft": draft, "applicant_form": applicant_form,
         "routing_form": routing_form, "eform": eform, "papers_form": papers_form,
-        "delivery_form": delivery_form,
+        "delivery_form": delivery_form, "exemption_form": exemption_form,
+        "fee_quote": fee_quote(procedure, Channel.ONLINE,
+                               exemptions=draft.fee_exemptions if draft else ()),
         "uploaded": {d.position: d for d in draft.documents.all()} if draft else {},
     })
+
+
+def _exemption_form(procedure: Procedure, data, claimed: list[str]) -> FeeExemptionForm:
+    groups = exemption_groups(procedure.terms_snapshot())
+    return FeeExemptionForm(data, groups=groups, prefix="m", initial={"groups": claimed})
+
+
+def _dossier_quote(dossier: Dossier):
+    """The quote of a dossier: on the terms it was received under, or the procedure's
+    current terms before receipt, for its channel and claimed groups."""
+    return quote_terms(dossier.terms or dossier.procedure.terms_snapshot(),
+                       channel=dossier.channel, exemptions=dossier.fee_exemptions or [])
 
 
 def _eform_initial(draft: Dossier | None) -> dict:
@@ -146,7 +164,7 @@ def review(request: HttpRequest, dossier_id: int) -> HttpResponse:
             return redirect("hoso:my_dossier", dossier_id=dossier.pk)
     return render(request, "hoso/review.html", {
         "dossier": dossier, "documents": dossier.documents.all(), "answers": _answers(dossier),
-        "idempotency_key": uuid.uuid4().hex,
+        "idempotency_key": uuid.uuid4().hex, "fee_quote": _dossier_quote(dossier),
         "editable": dossier.status in (DossierStatus.DRAFT, DossierStatus.AWAITING_COMPLETION),
     })
 
@@ -364,13 +382,15 @@ def desk_intake(request: HttpRequest, national_code: str) -> HttpResponse:
                              prefix="p")
     delivery_form = DeliveryForm(data, prefix="d", initial={"method": ResultDelivery.DESK})
     postal_form = PostalForm(data, prefix="c")
-    forms = [applicant_form, routing_form, papers_form, delivery_form, postal_form]
+    exemption_form = _exemption_form(procedure, data, [])
+    forms = [applicant_form, routing_form, papers_form, delivery_form, postal_form,
+             exemption_form]
     if request.method == "POST" and all(f.is_valid() for f in forms):
         request_data = intake.IntakeRequest(
             procedure=procedure, receiving_agency=routing_form.cleaned_data["receiving_agency"],
             deciding_agency=routing_form.cleaned_data["deciding_agency"],
             applicant=applicant_form.applicant(), papers=papers_form.papers(),
-            delivery=delivery_form.delivery())
+            delivery=delivery_form.delivery(), fee_exemptions=exemption_form.claimed())
         try:
             dossier = intake.intake_at_desk(
                 officer=request.user, request=request_data,
@@ -386,6 +406,9 @@ def desk_intake(request: HttpRequest, national_code: str) -> HttpResponse:
         "procedure": procedure, "applicant_form": applicant_form,
         "routing_form": routing_form, "papers_form": papers_form,
         "delivery_form": delivery_form, "postal_form": postal_form, "cccd": cccd,
+        "exemption_form": exemption_form,
+        "fee_quote": fee_quote(procedure, Channel.DIRECT, exemptions=exemption_form.claimed()
+                               if exemption_form.is_bound and exemption_form.is_valid() else ()),
     })
 
 

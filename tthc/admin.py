@@ -50,7 +50,8 @@ class FeeInline(admin.TabularInline):
     formfield_overrides = LOCALISED_DECIMALS
     extra = 0
     fields = ["position", "kind", "name", "amount", "amount_online", "unit", "per_unit",
-              "online_discount_percent", "discount_basis"]
+              "online_discount_percent", "discount_basis", "effective_from", "effective_to",
+              "legal_basis"]
     show_change_link = True
 
 

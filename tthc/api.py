@@ -9,8 +9,9 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
@@ -101,6 +102,43 @@ FILTER_PARAMETERS = [
 ]
 
 
+FEE_QUOTE_LINE_FIELDS = {
+    "kind": serializers.ChoiceField(choices=["phi", "le_phi"]),
+    "name": serializers.CharField(),
+    "base_amount": serializers.IntegerField(allow_null=True, help_text="Mức thu chung (đồng); "
+                                            "null: chưa công bố mức thu"),
+    "amount": serializers.IntegerField(allow_null=True, help_text="Số phải nộp theo kênh và "
+                                       "đối tượng (đồng); 0 khi được miễn"),
+    "discount": serializers.IntegerField(help_text="Mức giảm khi nộp trực tuyến (đồng)"),
+    "exempt_group": serializers.CharField(help_text="Đối tượng được miễn (nếu có)"),
+    "proof": serializers.CharField(help_text="Giấy tờ chứng minh đối tượng miễn"),
+    "legal_basis": serializers.CharField(),
+    "unit": serializers.CharField(),
+    "discount_basis": serializers.CharField(),
+    "discount_percent": serializers.CharField(help_text="Tỷ lệ giảm khi nộp trực tuyến (%)"),
+    "effective_from": serializers.DateField(allow_null=True),
+    "effective_to": serializers.DateField(allow_null=True),
+    "exemptions": serializers.ListField(child=serializers.DictField()),
+}
+FEE_QUOTE = inline_serializer("FeeQuote", {
+    "items": inline_serializer("FeeQuoteLine", FEE_QUOTE_LINE_FIELDS, many=True),
+    "total": serializers.IntegerField(allow_null=True, help_text="Tổng (đồng); null khi có "
+                                      "khoản chưa công bố mức thu"),
+    "published": serializers.BooleanField(),
+    "mode": serializers.ChoiceField(choices=["at_intake", "before_processing", "at_return",
+                                             "exempt", "none"]),
+    "timing": serializers.ChoiceField(choices=["at_intake", "before_processing", "at_return"]),
+})
+FEE_QUOTE_PARAMETERS = [
+    OpenApiParameter("channel", OpenApiTypes.STR, description="Kênh nộp (mặc định direct)",
+                     enum=["direct", "postal", "online", "national_portal", "vneid"]),
+    OpenApiParameter("exemption", OpenApiTypes.STR, many=True,
+                     description="Đối tượng miễn phí, lệ phí mà người nộp thuộc về (lặp lại "
+                                 "được)"),
+    OpenApiParameter("on", OpenApiTypes.DATE, description="Ngày tính phí (mặc định hôm nay)"),
+]
+
+
 class ProcedureViewSet(viewsets.ModelViewSet):
     """Published procedures. Writing needs the administrator's model permissions."""
 
@@ -154,6 +192,34 @@ class ProcedureViewSet(viewsets.ModelViewSet):
         procedure = get_object_or_404(Procedure, national_code=national_code)
         services.retire_procedure(procedure=procedure)
         return Response(ProcedureDetailSerializer(procedure).data)
+
+
+    @extend_schema(parameters=FEE_QUOTE_PARAMETERS, responses=FEE_QUOTE,
+                   summary="Báo giá phí, lệ phí theo kênh nộp, ngày và đối tượng miễn")
+    @action(detail=True, methods=["get"], url_path="fee-quote", url_name="fee-quote")
+    def fee_quote(self, request, national_code: str, **kwargs):
+        """What a dossier would owe: items in force on the day, online price on online
+        channels, claimed exemption groups waived; total null when an amount is not
+        published (never shown as free)."""
+        import datetime as dt
+
+        from hoso.choices import Channel
+        from thanhtoan.fees import quote
+
+        procedure = get_object_or_404(Procedure.objects.published(),
+                                      national_code=national_code)
+        params = request.query_params
+        channel = params.get("channel") or Channel.DIRECT
+        if channel not in Channel.values:
+            raise InvalidInput("bad_channel", _("Kênh nộp “%(channel)s” không hợp lệ; dùng một "
+                                                "trong: %(known)s.")
+                               % {"channel": channel[:30], "known": ", ".join(Channel.values)})
+        try:
+            on = dt.date.fromisoformat(params["on"]) if params.get("on") else None
+        except ValueError:
+            raise InvalidInput("bad_date", _("Ngày tính phí phải có dạng YYYY-MM-DD.")) from None
+        result = quote(procedure, channel, exemptions=params.getlist("exemption"), on=on)
+        return Response(result.as_json())
 
 
 def _router():

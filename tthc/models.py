@@ -254,6 +254,19 @@ class RequiredDocument(models.Model):
             raise ValidationError(_("Giấy tờ phải có ít nhất một bản chính hoặc bản sao."))
 
 
+def online_price(amount: int | None, amount_online: int | None,
+                 discount_percent: Decimal | str | int = 0) -> int | None:
+    """The amount when submitted online: the amount the regulation sets for online dossiers,
+    or the general amount less the province's discount rate, rounded to whole đồng (half up).
+    None when the general amount is not published. Shared by FeeItem and the fee quote."""
+    if amount is None:
+        return None
+    if amount_online is not None:
+        return int(amount_online)
+    discounted = Decimal(amount) * (100 - Decimal(discount_percent or 0)) / 100
+    return int(discounted.quantize(Decimal(1), rounding="ROUND_HALF_UP"))
+
+
 class FeeItem(models.Model):
     """A fee (phí) or charge (lệ phí). `amount` None means "not published" — never shown as
     free. The online discount is the rate the province set by resolution."""
@@ -273,6 +286,12 @@ class FeeItem(models.Model):
         _("giảm khi nộp trực tuyến (%)"), max_digits=7, decimal_places=4, default=Decimal(0),
         validators=[MinValueValidator(0), MaxValueValidator(100)])
     discount_basis = models.CharField(_("căn cứ giảm"), max_length=500, blank=True)
+    effective_from = models.DateField(_("áp dụng từ ngày"), null=True, blank=True)
+    effective_to = models.DateField(_("áp dụng đến hết ngày"), null=True, blank=True,
+                                    help_text=_("Để trống nếu chưa có ngày hết hiệu lực, ví dụ "
+                                                "mức giảm theo TT 44/2023/TT-BTC áp dụng "
+                                                "1/7–31/12/2023."))
+    legal_basis = models.CharField(_("căn cứ pháp lý của mức thu"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("phí, lệ phí")
@@ -290,17 +309,17 @@ class FeeItem(models.Model):
         if self.amount_online is not None and self.online_discount_percent:
             raise ValidationError({"online_discount_percent": _(
                 "Chỉ nhập mức thu trực tuyến hoặc tỷ lệ giảm, không nhập cả hai.")})
+        if (self.effective_from and self.effective_to
+                and self.effective_to < self.effective_from):
+            raise ValidationError({"effective_to": _(
+                "Ngày hết áp dụng không được trước ngày bắt đầu áp dụng.")})
 
     def online_amount(self) -> int | None:
-        """The amount when submitted online: the amount the regulation sets for online
-        dossiers, or the general amount less the province's discount rate, rounded to whole
-        đồng (half up)."""
-        if self.amount is None:
-            return None
-        if self.amount_online is not None:
-            return self.amount_online
-        discounted = Decimal(self.amount) * (100 - self.online_discount_percent) / 100
-        return int(discounted.quantize(Decimal(1), rounding="ROUND_HALF_UP"))
+        return online_price(self.amount, self.amount_online, self.online_discount_percent)
+
+    def in_force_on(self, day) -> bool:
+        return ((self.effective_from is None or self.effective_from <= day)
+                and (self.effective_to is None or day <= self.effective_to))
 
 
 class FeeExemption(models.Model):

@@ -71,7 +71,10 @@ def _build_terms(procedure) -> dict:
             {"kind": f.kind, "name": f.name, "amount": f.amount, "unit": f.unit,
              "per_unit": f.per_unit, "amount_online": f.amount_online,
              "online_discount_percent": str(f.online_discount_percent),
-             "online_amount": f.online_amount(),
+             "online_amount": f.online_amount(), "discount_basis": f.discount_basis,
+             "effective_from": f.effective_from.isoformat() if f.effective_from else None,
+             "effective_to": f.effective_to.isoformat() if f.effective_to else None,
+             "legal_basis": f.legal_basis,
              "exemptions": [{"group": e.group, "proof": e.proof} for e in f.exemptions.all()]}
             for f in procedure.fees.all()
         ],

@@ -51,14 +51,26 @@ def _published_or_404(national_code: str):
 @require_GET
 def procedure_detail(request: HttpRequest, national_code: str) -> HttpResponse:
     procedure = _published_or_404(national_code)
-    fees = list(procedure.fees.all())
     return render(request, "tthc/procedure_detail.html", {
         "procedure": procedure,
-        "fees": fees,
-        "has_discount": any(f.online_amount() != f.amount for f in fees),
+        **fee_table(procedure),
         "eform": EForm(procedure.eform_schema) if procedure.eform_schema else None,
         "agencies": selectors.agencies_carrying_out(procedure)[:30],
     })
+
+
+def fee_table(procedure) -> dict:
+    """Today's fee quote for the desk and, when the procedure accepts it, online: one row per
+    item in force, with both amounts side by side (thanhtoan.fees, as everywhere else)."""
+    from hoso.choices import Channel
+    from thanhtoan.fees import quote
+
+    desk = quote(procedure, Channel.DIRECT)
+    online = quote(procedure, Channel.ONLINE) if procedure.accepts_online else None
+    rows = [{"line": line, "online": online.lines[i] if online else None}
+            for i, line in enumerate(desk.lines)]
+    return {"fee_quote": desk, "online_quote": online, "fee_rows": rows,
+            "has_discount": any(r["online"] and r["online"].discount for r in rows)}
 
 
 @require_GET

@@ -6,6 +6,7 @@ Every verb is one transaction; files stored by a failed verb are deleted (no orp
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -91,6 +92,8 @@ class IntakeRequest:
     form_data: dict = field(default_factory=dict)
     papers: list[PaperIn] = field(default_factory=list)
     delivery: Delivery = field(default_factory=Delivery)
+    # the exemption groups the applicant claims (tthc.FeeExemption.group), proof in hand
+    fee_exemptions: list[str] = field(default_factory=list)
 
 
 def _applicant_problems(applicant: Applicant) -> list[str]:
@@ -129,17 +132,41 @@ def _form_problems(procedure: Procedure, form_data: dict) -> list[str]:
             for m in messages]
 
 
-def fee_preview(procedure: Procedure, channel: str, terms: dict | None = None) -> int | None:
-    """Total of the published fee items for a channel (None when an amount is not published).
-    The payments issue replaces this with the full fee-quote service."""
-    total = 0
-    online = channel in Channel.online_channels()
-    for fee in (terms or procedure.terms_snapshot())["fees"]:
-        amount = fee["online_amount"] if online else fee["amount"]
-        if amount is None:
-            return None
-        total += amount
-    return total
+def fee_preview(procedure: Procedure, channel: str, terms: dict | None = None,
+                exemptions: list[str] | tuple = ()) -> int | None:
+    """The quote's total for a channel today (None when an amount is not published), from
+    the given terms or the procedure's current ones (thanhtoan.fees)."""
+    from thanhtoan.fees import quote_terms
+
+    return quote_terms(terms or procedure.terms_snapshot(), channel=channel,
+                       exemptions=exemptions).total
+
+
+def _exemption_problems(procedure: Procedure, claimed: list[str]) -> list[str]:
+    if not claimed:
+        return []
+    from thanhtoan.fees import exemption_groups
+
+    known = {g for g, _proof in exemption_groups(procedure.terms_snapshot())}
+    unknown = [g for g in claimed if g not in known]
+    return [_("Đối tượng miễn phí, lệ phí không có trong thủ tục: %(groups)s.")
+            % {"groups": "; ".join(unknown)}] if unknown else []
+
+
+def _order_fees(dossier: Dossier) -> None:
+    """The payment order of a fee-bearing dossier, in the caller's transaction (none when
+    nothing is owed). An online submission is not received yet and has no terms of its own:
+    its order is quoted on the procedure's current terms (the dossier row is not changed)."""
+    if not dossier.fee_total:
+        return
+    from thanhtoan.services import ensure_order
+
+    if not dossier.terms:
+        quoted = copy.copy(dossier)
+        quoted.terms = dossier.procedure.terms_snapshot()
+        ensure_order(quoted)
+    else:
+        ensure_order(dossier)
 
 
 def _paper_rows(dossier: Dossier, papers: list[PaperIn], documents: list[dict],
@@ -258,7 +285,8 @@ def _validate(request: IntakeRequest, channel: str, *, check_form: bool = True) 
     """Applicant, delivery, channel and route checks shared by every intake. The e-form is
     checked when there is data: the paper form is scanned at the desk, and a draft may still
     be incomplete (it is checked in full on submit)."""
-    problems = _applicant_problems(request.applicant) + _delivery_problems(request.delivery)
+    problems = (_applicant_problems(request.applicant) + _delivery_problems(request.delivery)
+                + _exemption_problems(request.procedure, request.fee_exemptions))
     if check_form and request.form_data:
         problems += _form_problems(request.procedure, request.form_data)
     if problems:
@@ -277,7 +305,9 @@ def _dossier_of(request: IntakeRequest, *, channel: str, account: User | None,
         receiving_agency=request.receiving_agency, deciding_agency=request.deciding_agency,
         account=account, created_by=created_by, form_data=request.form_data,
         result_delivery=request.delivery.method, delivery_address=request.delivery.address,
-        fee_total=fee_preview(request.procedure, channel, terms), **asdict(request.applicant))
+        fee_exemptions=list(request.fee_exemptions),
+        fee_total=fee_preview(request.procedure, channel, terms, request.fee_exemptions),
+        **asdict(request.applicant))
 
 
 # --- online ---------------------------------------------------------------------------------
@@ -307,6 +337,9 @@ def _save_draft(account: User, request: IntakeRequest, dossier: Dossier | None,
         dossier.form_data = request.form_data
         dossier.result_delivery = request.delivery.method
         dossier.delivery_address = request.delivery.address
+        dossier.fee_exemptions = list(request.fee_exemptions)
+        dossier.fee_total = fee_preview(request.procedure, dossier.channel,
+                                        exemptions=request.fee_exemptions)
         dossier.save()
     _store_papers(dossier, request.papers, account, stored)
     return dossier
@@ -352,10 +385,15 @@ def submit_online(*, dossier_id: int, account: User, idempotency_key: str = "") 
         }
         action = (Action.RESUBMIT if dossier.status == DossierStatus.AWAITING_COMPLETION
                   else Action.SUBMIT)
+        changes["fee_total"] = fee_preview(dossier.procedure, dossier.channel,
+                                           exemptions=dossier.fee_exemptions)
         try:
             with transaction.atomic():
-                return apply_transition(dossier_id=dossier.pk, action=action, actor=account,
-                                        agency=dossier.receiving_agency, changes=changes)
+                submitted = apply_transition(dossier_id=dossier.pk, action=action,
+                                             actor=account, agency=dossier.receiving_agency,
+                                             changes=changes)
+                _order_fees(submitted)
+                return submitted
         except IntegrityError:  # the same key raced in from a retried request
             return Dossier.objects.get(account=account, idempotency_key=idempotency_key)
 
@@ -393,7 +431,9 @@ def intake_at_desk(*, officer: User, request: IntakeRequest, channel: str = Chan
         for doc in documents:
             doc.dossier = dossier
         DossierDocument.objects.bulk_create(documents)
-        return _finish_receipt(dossier)
+        dossier = _finish_receipt(dossier)
+        _order_fees(dossier)  # after the code: the order's reference is MaHoSo-time
+        return dossier
 
 
 # --- checking and receiving ---------------------------------------------------------------------
@@ -419,7 +459,10 @@ def due_time(procedure: Procedure, terms: dict, received_at: dt.datetime, decidi
 
 def _receipt_changes(dossier: Dossier, terms: dict) -> dict:
     """What receiving sets besides the code: receipt time, terms, clock start, due time (legal
-    and 766), the agency now holding it, slip version."""
+    and 766), the agency now holding it, slip version, and the fee total quoted on the terms
+    received under (thanhtoan.fees.quote_terms, the claimed exemptions applied)."""
+    from thanhtoan.fees import quote_terms
+
     now = timezone.now()
     calendar = get_calendar(dossier.deciding_agency)
     due = due_time(dossier.procedure, terms, now, dossier.deciding_agency, calendar)
@@ -431,6 +474,8 @@ def _receipt_changes(dossier: Dossier, terms: dict) -> dict:
         "kpi_due_at": due,
         "handling_agency": dossier.deciding_agency,
         "slip_version": slip_version_on(timezone.localdate(now)),
+        "fee_total": quote_terms(terms, channel=dossier.channel, on=timezone.localdate(now),
+                                 exemptions=dossier.fee_exemptions or []).total,
     }
 
 
@@ -452,7 +497,9 @@ def receive(*, dossier_id: int, officer: User) -> Dossier:
         dossier = apply_transition(
             dossier_id=dossier_id, action=Action.RECEIVE, actor=officer,
             compute=lambda d: _receipt_changes(d, d.procedure.terms_snapshot()))
-        return _finish_receipt(dossier)
+        dossier = _finish_receipt(dossier)
+        _order_fees(dossier)  # usually made at submission already: then it is kept
+        return dossier
 
 
 def request_completion(*, dossier_id: int, officer: User, reason: str) -> Dossier:
