@@ -46,11 +46,13 @@ class Evidence:
 # --- orders ---------------------------------------------------------------------------------
 
 def fee_lines(dossier: Dossier) -> list[dict]:
-    """The items the dossier owes, from the fee terms it was received under (the terms
-    snapshot; thanhtoan.fees.quote_terms when the fee-quote module is present)."""
+    """The items the dossier owes, from the fee terms it was received under (its terms
+    snapshot), with the exemption groups it claims."""
     from thanhtoan.fees import quote_terms
 
-    return quote_terms(dossier.terms or {}, channel=dossier.channel,
+    # before receipt (an online submission) the dossier has no terms yet: today's catalogue
+    terms = dossier.terms or dossier.procedure.terms_snapshot()
+    return quote_terms(terms, channel=dossier.channel,
                        on=(dossier.received_at or timezone.now()).date(),
                        exemptions=dossier.fee_exemptions or [])
 

@@ -6,7 +6,6 @@ Every verb is one transaction; files stored by a failed verb are deleted (no orp
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -156,17 +155,12 @@ def _exemption_problems(procedure: Procedure, claimed: list[str]) -> list[str]:
 def _order_fees(dossier: Dossier) -> None:
     """The payment order of a fee-bearing dossier, in the caller's transaction (none when
     nothing is owed). An online submission is not received yet and has no terms of its own:
-    its order is quoted on the procedure's current terms (the dossier row is not changed)."""
+    ensure_order quotes it on the procedure's current terms."""
     if not dossier.fee_total:
         return
     from thanhtoan.services import ensure_order
 
-    if not dossier.terms:
-        quoted = copy.copy(dossier)
-        quoted.terms = dossier.procedure.terms_snapshot()
-        ensure_order(quoted)
-    else:
-        ensure_order(dossier)
+    ensure_order(dossier)
 
 
 def _paper_rows(dossier: Dossier, papers: list[PaperIn], documents: list[dict],
