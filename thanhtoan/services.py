@@ -374,3 +374,29 @@ def poll_pending(*, now: dt.datetime | None = None) -> dict:
             evidence = record_evidence(result, source="poll")
             counts["settled"] += evidence.effect == Effect.OK
     return counts
+
+
+# --- cancel and refund ------------------------------------------------------------------------
+
+def cancel_order(*, order_id: int, officer: User, reason: str) -> PaymentOrder:
+    """An unpaid order is cancelled (the dossier was withdrawn or refused before payment);
+    money that still arrives later is recorded and flagged for review, never refused."""
+    if not reason.strip():
+        raise InvalidInput("reason_missing", "Vui lòng ghi rõ lý do hủy yêu cầu thanh toán.")
+    with transaction.atomic():
+        order = PaymentOrder.objects.select_for_update().get(pk=order_id)
+        return workflow.move_order(order, "cancel", source="officer", actor=officer,
+                                   data={"reason": reason.strip()})
+
+
+def record_refund(*, order_id: int, officer: User, reason: str,
+                  bank_reference: str = "") -> PaymentOrder:
+    """The agency paid the money back (a duplicate payment, a fee collected by mistake):
+    recorded by the officer with the reason and the transfer's reference; the receipts stay."""
+    if not reason.strip():
+        raise InvalidInput("reason_missing", "Vui lòng ghi rõ lý do hoàn phí.")
+    with transaction.atomic():
+        order = PaymentOrder.objects.select_for_update().get(pk=order_id)
+        return workflow.move_order(order, "refund", source="officer", actor=officer,
+                                   data={"reason": reason.strip(),
+                                         "bank_reference": bank_reference.strip()})

@@ -203,3 +203,31 @@ def test_the_payer_is_told_once_after_commit(order, people, django_capture_on_co
     told = Notification.objects.filter(template_code="payment_received", channel="email")
     assert told.count() == 1
     assert "50.000 đ" in told.get().body
+
+
+def test_an_unpaid_order_is_cancelled_with_a_reason_and_late_money_is_flagged(order,
+                                                                           people):  # noqa: F811
+    from portal.errors import InvalidInput
+
+    attempt = services.start_attempt(order_id=order.pk, provider="vnpay")
+    with pytest.raises(InvalidInput):
+        services.cancel_order(order_id=order.pk, officer=people["desk"], reason=" ")
+    services.cancel_order(order_id=order.pk, officer=people["desk"], reason="Công dân rút hồ sơ")
+    services.record_evidence(evidence(attempt), source="ipn")  # the money came anyway
+    attempt.refresh_from_db()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+    assert "needs_review" in attempt.flags
+
+
+def test_a_refund_needs_a_paid_order_and_a_reason(order, people):  # noqa: F811
+    from thanhtoan.workflow import PaymentRefused
+
+    with pytest.raises(PaymentRefused):
+        services.record_refund(order_id=order.pk, officer=people["desk"], reason="Thu nhầm")
+    services.record_cash(order_id=order.pk, officer=people["desk"])
+    refunded = services.record_refund(order_id=order.pk, officer=people["desk"],
+                                      reason="Thu nhầm", bank_reference="FT26330001")
+    assert refunded.status == OrderStatus.REFUNDED
+    assert PaymentEvent.objects.filter(order=order, action="order_refund").get().data[
+        "bank_reference"] == "FT26330001"
