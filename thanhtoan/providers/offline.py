@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 
+from portal.errors import DomainError
 from thanhtoan.choices import Provider
 from thanhtoan.providers.base import ProviderResult, StartResult
 
@@ -20,7 +21,8 @@ class _Offline:
 
     def start(self, attempt, *, client_ip: str, return_url: str,
               locale: str = "vn") -> StartResult:
-        raise NotImplementedError("collected at the desk, not started online")
+        raise DomainError("payment_provider_offline",
+                          "Khoản thu này được ghi nhận tại Bộ phận Một cửa, không qua cổng.")
 
     def parse_notification(self, request) -> ProviderResult:
         raise ValueError("no notifications for money taken at the desk")
@@ -32,7 +34,8 @@ class _Offline:
         raise ValueError("no return for money taken at the desk")
 
     def query(self, attempt) -> ProviderResult:
-        raise NotImplementedError
+        raise DomainError("payment_provider_offline",
+                          "Khoản thu tại Bộ phận Một cửa không có cổng để truy vấn.")
 
     def parse_settlement(self, fileobj):
         return []
