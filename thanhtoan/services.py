@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -86,19 +87,10 @@ def ensure_order(dossier: Dossier) -> PaymentOrder | None:
                                                 OrderStatus.PAID])
 
 
-def _next_txn_ref(now: dt.datetime) -> str:
-    """P + yyyymmdd + 6 digits from the attempt sequence: unique and never reused."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT nextval(pg_get_serial_sequence('thanhtoan_paymentattempt',"
-                           " 'id'))")
-            number = cursor.fetchone()[0]
-        else:  # SQLite (the demo): the next rowid under the write lock of this transaction
-            cursor.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM thanhtoan_paymentattempt")
-            number = cursor.fetchone()[0]
-    return f"{TXN_PREFIX}{timezone.localtime(now):%Y%m%d}{number:06d}"
+def _txn_ref(attempt: PaymentAttempt) -> str:
+    """P + yyyymmdd + the attempt's id (6 digits at least): unique and never reused, on any
+    database (PAYMENTS.md A2)."""
+    return f"{TXN_PREFIX}{timezone.localtime(attempt.created_at):%Y%m%d}{attempt.pk:06d}"
 
 
 def start_attempt(*, order_id: int, provider: str, client_ip: str | None = None,
@@ -116,10 +108,12 @@ def start_attempt(*, order_id: int, provider: str, client_ip: str | None = None,
             raise DomainError("payment_order_closed",
                               "Yêu cầu thanh toán đã hủy hoặc đã hoàn phí.")
         now = timezone.now()
-        attempt = PaymentAttempt.objects.create(
-            order=order, provider=provider, txn_ref=_next_txn_ref(now), amount=order.amount,
+        attempt = PaymentAttempt.objects.create(  # the reference needs the id: set next
+            order=order, provider=provider, txn_ref=uuid.uuid4().hex, amount=order.amount,
             created_at=now, client_ip=client_ip, actor=actor,
             expires_at=now + dt.timedelta(minutes=settings.PAYMENT_ATTEMPT_MINUTES))
+        attempt.txn_ref = _txn_ref(attempt)
+        attempt.save(update_fields=["txn_ref"])
         workflow.move_order(order, "begin", source=provider, actor=actor,
                             data={"txn_ref": attempt.txn_ref})
         return attempt

@@ -71,28 +71,33 @@ def test_a_paused_dossier_is_not_overdue(province, people):  # noqa: F811
         assert run_job("overdue_sweep").counts == {"dossiers": 0, "steps": 0}
 
 
-@pytest.mark.django_db(transaction=True)
-def test_two_sweeps_at_once_record_one_overdue_event(province, people):  # noqa: F811
-    dossier = received(province, people)
+def run_twice_at_once(job: str, moment) -> None:
+    """Two runs of `job` at the same instant on two connections; both must succeed."""
     barrier = threading.Barrier(2)
     errors = []
 
-    def sweep():
+    def run():
         try:
             barrier.wait()
-            with time_machine.travel(at(2026, 12, 9, 9, 0), tick=False):
-                run_job("overdue_sweep")
+            with time_machine.travel(moment, tick=False):
+                run_job(job)
         except Exception as exc:  # noqa: BLE001 — reported below
             errors.append(exc)
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    threads = [threading.Thread(target=run) for _ in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     assert errors == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_once_record_one_overdue_event(province, people):  # noqa: F811
+    dossier = received(province, people)
+    run_twice_at_once("overdue_sweep", at(2026, 12, 9, 9, 0))
     assert DossierEvent.objects.filter(dossier=dossier, action=Action.OVERDUE).count() == 1
 
 
@@ -168,25 +173,7 @@ def test_two_apology_checks_at_once_prepare_one_draft(province, people):  # noqa
     from hoso.models import Apology
 
     dossier = received(province, people)
-    barrier = threading.Barrier(2)
-    errors = []
-
-    def check():
-        try:
-            barrier.wait()
-            with time_machine.travel(at(2026, 12, 4, 10, 0), tick=False):
-                run_job("apology_check")
-        except Exception as exc:  # noqa: BLE001 — reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=check) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    run_twice_at_once("apology_check", at(2026, 12, 4, 10, 0))
     assert Apology.objects.filter(dossier=dossier, status="draft").count() == 1
 
 
