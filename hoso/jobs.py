@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Case, DateTimeField, ExpressionWrapper, F, Value, When
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from hoso.choices import Action, AlertKind, ApologyStatus, DossierStatus
 from hoso.models import Apology, Dossier, DossierAlert, DossierEvent, DossierStep
@@ -39,23 +40,27 @@ _ALERT_SQL = (
     f"INSERT INTO {DossierAlert._meta.db_table} (dossier_id, step_id, due_at, kind, at) "  # noqa: S608 — names from the models, values are parameters
     # "WHERE 1 = 1": SQLite needs a WHERE before ON CONFLICT after a SELECT (parser ambiguity)
     "SELECT x.dossier_id, x.step_id, x.due_at, %s, %s FROM ({select}) x WHERE 1 = 1 "
-    "ON CONFLICT DO NOTHING RETURNING dossier_id, step_id"
+    "ON CONFLICT DO NOTHING RETURNING dossier_id, step_id, due_at"
 )
-# Candidates without their alert yet, oldest due first, at most PORTAL_DEADLINE_BATCH a run
-# (params: the two running states, the bounds of {cmp}, the alert kind, the limit).
+# Candidates without their alert yet, oldest due first (keyset: due time, id), at most
+# PORTAL_DEADLINE_BATCH a run; a run that continues a backlog starts after the previous run's
+# last candidate ({after}), so working off N candidates costs O(N), not O(N² / batch).
+# Params: the two running states, the bounds of {cmp}, the cursor if any, the kind, the limit.
 _DOSSIERS = (
     f"SELECT d.id AS dossier_id, CAST(NULL AS BIGINT) AS step_id, d.due_at FROM "  # noqa: S608
-    f"{Dossier._meta.db_table} d WHERE d.status IN (%s, %s) AND d.due_at {{cmp}} "
+    f"{Dossier._meta.db_table} d WHERE d.status IN (%s, %s) AND d.due_at {{cmp}} {{after}} "
     f"AND NOT EXISTS (SELECT 1 FROM {DossierAlert._meta.db_table} a WHERE a.dossier_id = d.id "
-    "AND a.kind = %s AND a.step_id IS NULL) ORDER BY d.due_at LIMIT %s"
+    "AND a.kind = %s AND a.step_id IS NULL) ORDER BY d.due_at, d.id LIMIT %s"
 )
+_DOSSIERS_AFTER = "AND (d.due_at > %s OR (d.due_at = %s AND d.id > %s))"
 _STEPS = (
     f"SELECT s.dossier_id, s.id AS step_id, s.due_at FROM {DossierStep._meta.db_table} s "  # noqa: S608
     f"JOIN {Dossier._meta.db_table} d ON d.id = s.dossier_id "
-    "WHERE s.outcome = 'open' AND d.status IN (%s, %s) AND s.due_at {cmp} "
+    "WHERE s.outcome = 'open' AND d.status IN (%s, %s) AND s.due_at {cmp} {after} "
     f"AND NOT EXISTS (SELECT 1 FROM {DossierAlert._meta.db_table} a WHERE a.dossier_id = "
-    "s.dossier_id AND a.kind = %s AND a.step_id = s.id) ORDER BY s.due_at LIMIT %s"
+    "s.dossier_id AND a.kind = %s AND a.step_id = s.id) ORDER BY s.due_at, s.id LIMIT %s"
 )
+_STEPS_AFTER = "AND (s.due_at > %s OR (s.due_at = %s AND s.id > %s))"
 # The overdue event of each dossier alerted by this run (the alerts written at `now`).
 _OVERDUE_EVENTS = (
     f"INSERT INTO {DossierEvent._meta.db_table} "  # noqa: S608 — names from the models
@@ -87,33 +92,72 @@ def _execute(sql: str, params: list) -> list[tuple]:
         return cursor.fetchall() if cursor.description else []
 
 
-def _insert_alerts(kind: str, select: str, params: list, now: dt.datetime) -> list[tuple]:
+def _insert_alerts(kind: str, template: str, after_sql: str, cmp: str, params: list,
+                   after: list | None, now: dt.datetime) -> list[tuple]:
     """INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING: the alerts that are new (at most
-    PORTAL_DEADLINE_BATCH). Portable SQL (PostgreSQL, and SQLite in the demo)."""
+    PORTAL_DEADLINE_BATCH, after the cursor `after` = [due time ISO, id] when given).
+    Portable SQL (PostgreSQL, and SQLite in the demo)."""
+    keyset = []
+    if after:
+        due = parse_datetime(after[0])
+        keyset = [due, due, int(after[1])]
+    select = template.format(cmp=cmp, after=after_sql if after else "")
     return _execute(_ALERT_SQL.format(select=select),
-                    [kind, now, *params, kind, settings.PORTAL_DEADLINE_BATCH])
+                    [kind, now, *params, *keyset, kind, settings.PORTAL_DEADLINE_BATCH])
 
 
-def _counts(dossiers: list, steps: list, extra: dict | None = None) -> dict:
-    """A run's counts; `more` when a batch was full: the backlog goes on in the next run,
-    which the task starts at once (portal.tasks.run_job_task), each in its own transaction."""
+def _fresh_statistics(after: dict) -> None:
+    """A run that continues a backlog first refreshes the planner's statistics of the alerts:
+    the previous runs just wrote tens of thousands, and with statistics that still say "none
+    of this kind" PostgreSQL rescans them for every candidate (autovacuum's analyse comes
+    minutes later)."""
+    if after and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {DossierAlert._meta.db_table}")
+
+
+def _cursor(rows: list[tuple], position: int) -> list | None:
+    """The keyset position of the last alert written: [due time ISO, id] (`position`: the
+    column of the id, dossier 0 or step 1)."""
+    if not rows:
+        return None
+    last = max(rows, key=lambda row: (_moment(row[2]), row[position]))
+    return [_moment(last[2]).isoformat(), last[position]]
+
+
+def _moment(value) -> dt.datetime:
+    """A timestamp as the raw cursor returns it (a string on SQLite), aware."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    return value if timezone.is_aware(value) else timezone.make_aware(value, dt.UTC)
+
+
+def _counts(dossiers: list, steps: list) -> dict:
+    """A run's counts; `more` and the `cursor` when a batch was full: the backlog goes on in
+    the next run after the cursor, which the task starts at once (portal.tasks.run_job_task),
+    each run in its own transaction."""
     limit = settings.PORTAL_DEADLINE_BATCH
-    more = len(dossiers) >= limit or len(steps) >= limit
-    return {"dossiers": len(dossiers), "steps": len(steps), **(extra or {}),
-            **({"more": True} if more else {})}
+    counts = {"dossiers": len(dossiers), "steps": len(steps)}
+    if len(dossiers) >= limit or len(steps) >= limit:
+        counts.update(more=True, cursor={"dossiers": _cursor(dossiers, 0),
+                                         "steps": _cursor(steps, 1)})
+    return counts
 
 
-def overdue_sweep(*, now: dt.datetime | None = None) -> dict:
+def overdue_sweep(*, now: dt.datetime | None = None, after: dict | None = None) -> dict:
     """Dossiers and steps past their due time: record the overdue event once (DESIGN.md §4:
-    overdue is not a state; the moment it happened is an event) and tell the officers."""
+    overdue is not a state; the moment it happened is an event) and tell the officers.
+    `after`: the cursor of the previous run of a backlog (see _counts)."""
     now = now or timezone.now()
+    after = after or {}
     running = [str(s) for s in RUNNING]
     data = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
+    _fresh_statistics(after)
     with transaction.atomic():
-        dossiers = _insert_alerts(AlertKind.OVERDUE, _DOSSIERS.format(cmp="< %s"),
-                                  [*running, now], now)
-        steps = _insert_alerts(AlertKind.STEP_OVERDUE, _STEPS.format(cmp="< %s"),
-                               [*running, now], now)
+        dossiers = _insert_alerts(AlertKind.OVERDUE, _DOSSIERS, _DOSSIERS_AFTER, "< %s",
+                                  [*running, now], after.get("dossiers"), now)
+        steps = _insert_alerts(AlertKind.STEP_OVERDUE, _STEPS, _STEPS_AFTER, "< %s",
+                               [*running, now], after.get("steps"), now)
         if dossiers:
             _execute(_OVERDUE_EVENTS.format(data=data),
                      [Action.OVERDUE, '{"alert": "overdue"}', AlertKind.OVERDUE, now,
@@ -123,19 +167,21 @@ def overdue_sweep(*, now: dt.datetime | None = None) -> dict:
     return _counts(dossiers, steps)
 
 
-def near_due_scan(*, now: dt.datetime | None = None) -> dict:
+def near_due_scan(*, now: dt.datetime | None = None, after: dict | None = None) -> dict:
     """Dossiers and steps due within PORTAL_NEAR_DUE_WORKING_DAYS (default 1) working day:
     warn the assigned officer and the agency's leaders once per dossier and step."""
     now = now or timezone.now()
+    after = after or {}
     soon = get_calendar().add(now, settings.PORTAL_NEAR_DUE_WORKING_DAYS,
                               TimeUnit.WORKING_DAYS)
     running = [str(s) for s in RUNNING]
     window = "BETWEEN %s AND %s"
+    _fresh_statistics(after)
     with transaction.atomic():
-        dossiers = _insert_alerts(AlertKind.NEAR_DUE, _DOSSIERS.format(cmp=window),
-                                  [*running, now, soon], now)
-        steps = _insert_alerts(AlertKind.STEP_NEAR_DUE, _STEPS.format(cmp=window),
-                               [*running, now, soon], now)
+        dossiers = _insert_alerts(AlertKind.NEAR_DUE, _DOSSIERS, _DOSSIERS_AFTER, window,
+                                  [*running, now, soon], after.get("dossiers"), now)
+        steps = _insert_alerts(AlertKind.STEP_NEAR_DUE, _STEPS, _STEPS_AFTER, window,
+                               [*running, now, soon], after.get("steps"), now)
         if dossiers or steps:
             _tell_officers(AlertKind.NEAR_DUE, _alerted(AlertKind.NEAR_DUE, now), now)
     return _counts(dossiers, steps)

@@ -329,7 +329,10 @@ class DossierStep(models.Model):
         verbose_name_plural = _("bước xử lý")
         ordering = ["started_at", "pk"]
         indexes = [models.Index(fields=["assignee", "outcome"], name="step_assignee_outcome"),
-                   models.Index(fields=["agency", "outcome"], name="step_agency_outcome")]
+                   models.Index(fields=["agency", "outcome"], name="step_agency_outcome"),
+                   # the deadline jobs walk the open steps in due order (hoso.jobs)
+                   models.Index(fields=["due_at", "id"], name="step_open_due",
+                                condition=models.Q(outcome="open"))]
 
     def __str__(self) -> str:
         return f"{self.position}. {self.name}"
@@ -469,7 +472,10 @@ class DossierAlert(models.Model):
                                     condition=models.Q(step__isnull=False),
                                     name="unique_alert_dossier_kind_step"),
         ]
-        indexes = [models.Index(fields=["kind", "at"], name="alert_kind_at")]
+        # A run finds what it wrote by its clock reading (hoso.jobs): `at` first. Not
+        # (kind, at): while a backlog grows faster than statistics, the planner took that
+        # index for "no alert of this kind yet" and rescanned it for every candidate.
+        indexes = [models.Index(fields=["at", "kind"], name="alert_at_kind")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} — {self.dossier_id}"

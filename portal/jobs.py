@@ -32,12 +32,15 @@ def job_function(name: str) -> Callable[..., dict]:
     return import_string(JOBS[name])
 
 
-def run_job(name: str, *, trigger: str = "schedule", now=None) -> JobRun:
-    """Run a job once and record the run; a failure is recorded and raised again."""
+def run_job(name: str, *, trigger: str = "schedule", now=None,
+            params: dict | None = None) -> JobRun:
+    """Run a job once and record the run; a failure is recorded and raised again. `params`:
+    keyword arguments of the job (a backlog's cursor, see hoso.jobs)."""
     function = job_function(name)
     run = JobRun.objects.create(job=name, started_at=timezone.now(), trigger=trigger)
+    kwargs = {**(params or {}), **({"now": now} if now is not None else {})}
     try:
-        counts = function(now=now) if now is not None else function()
+        counts = function(**kwargs)
     except Exception as exc:
         JobRun.objects.filter(pk=run.pk).update(status=JobRunStatus.FAILED, error=repr(exc),
                                                 finished_at=timezone.now())

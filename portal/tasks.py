@@ -72,11 +72,12 @@ def redeliver_lost_notifications_task() -> int:
 
 
 @shared_task(name="portal.run_job", ignore_result=True, acks_late=True)
-def run_job_task(name: str) -> None:
+def run_job_task(name: str, params: dict | None = None) -> None:
     """A scheduled job (portal.jobs.JOBS); acks_late: a worker killed mid-run leaves the
     message to be run again, and the job's own idempotence makes the rerun safe."""
     from portal.jobs import run_job
 
-    run = run_job(name)
+    run = run_job(name, params=params)
     if run.counts.get("more"):  # a full batch: the backlog goes on in a fresh run
-        run_job_task.delay(name)
+        cursor = run.counts.get("cursor")
+        run_job_task.delay(name, {"after": cursor} if cursor else None)

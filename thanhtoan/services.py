@@ -58,33 +58,41 @@ def fee_lines(dossier: Dossier) -> list[dict]:
                        exemptions=dossier.fee_exemptions or [])
 
 
-def ensure_order(dossier: Dossier) -> PaymentOrder | None:
+def ensure_order(dossier: Dossier, *, fresh: bool = False) -> PaymentOrder | None:
     """The dossier's live payment order, made from its fee terms when fees are due and none
     exists; None when nothing is owed (no fee, exempt, or an amount not published: the desk
-    then collects by hand and records it)."""
-    live = dossier.payments.filter(status__in=[OrderStatus.UNPAID, OrderStatus.AWAITING,
-                                               OrderStatus.PAID]).first()
+    then collects by hand and records it). `fresh`: the dossier was made in this transaction
+    (a desk receipt), so there is no order to look for and no one else making one: a single
+    INSERT, while the receipt still holds the day's code counter."""
+    live = None if fresh else _live_order(dossier)
     if live is not None:
         return live
     quote = fee_lines(dossier)
     if quote.total is None or quote.total <= 0:
         return None
-    timing = (dossier.terms or {}).get("procedure", {}).get("fee_timing", "at_intake")
-    stamp = timezone.localtime().strftime("%Y%m%d%H%M%S")
     items = [line.as_json() for line in quote.lines]
+    order = PaymentOrder(
+        dossier=dossier, agency=dossier.receiving_agency,
+        reference=ORDER_REFERENCE.format(code=dossier.code or f"HS{dossier.pk}",
+                                         stamp=timezone.localtime().strftime("%Y%m%d%H%M%S")),
+        items=items, amount=quote.total,
+        fee_amount=sum(i["amount"] for i in items if i["kind"] == FeeKind.FEE),
+        charge_amount=sum(i["amount"] for i in items if i["kind"] == FeeKind.CHARGE),
+        timing=(dossier.terms or {}).get("procedure", {}).get("fee_timing", "at_intake"))
+    if fresh:
+        order.save(force_insert=True)
+        return order
     try:
         with transaction.atomic():
-            return PaymentOrder.objects.create(
-                dossier=dossier, agency=dossier.receiving_agency,
-                reference=ORDER_REFERENCE.format(code=dossier.code or f"HS{dossier.pk}",
-                                                 stamp=stamp),
-                items=items, amount=quote.total,
-                fee_amount=sum(i["amount"] for i in items if i["kind"] == FeeKind.FEE),
-                charge_amount=sum(i["amount"] for i in items if i["kind"] == FeeKind.CHARGE),
-                timing=timing)
+            order.save(force_insert=True)
+            return order
     except IntegrityError:  # made at the same moment by another request
-        return dossier.payments.get(status__in=[OrderStatus.UNPAID, OrderStatus.AWAITING,
-                                                OrderStatus.PAID])
+        return _live_order(dossier)
+
+
+def _live_order(dossier: Dossier) -> PaymentOrder | None:
+    return dossier.payments.filter(status__in=[OrderStatus.UNPAID, OrderStatus.AWAITING,
+                                               OrderStatus.PAID]).first()
 
 
 def _txn_ref(attempt: PaymentAttempt) -> str:

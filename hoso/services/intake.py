@@ -152,15 +152,15 @@ def _exemption_problems(procedure: Procedure, claimed: list[str]) -> list[str]:
             % {"groups": "; ".join(unknown)}] if unknown else []
 
 
-def _order_fees(dossier: Dossier) -> None:
+def _order_fees(dossier: Dossier, *, fresh: bool = False) -> None:
     """The payment order of a fee-bearing dossier, in the caller's transaction (none when
     nothing is owed). An online submission is not received yet and has no terms of its own:
-    ensure_order quotes it on the procedure's current terms."""
+    ensure_order quotes it on the procedure's current terms. `fresh`: made by this receipt."""
     if not dossier.fee_total:
         return
     from thanhtoan.services import ensure_order
 
-    ensure_order(dossier)
+    ensure_order(dossier, fresh=fresh)
 
 
 def _paper_rows(dossier: Dossier, papers: list[PaperIn], documents: list[dict],
@@ -426,7 +426,7 @@ def intake_at_desk(*, officer: User, request: IntakeRequest, channel: str = Chan
             doc.dossier = dossier
         DossierDocument.objects.bulk_create(documents)
         dossier = _finish_receipt(dossier)
-        _order_fees(dossier)  # after the code: the order's reference is MaHoSo-time
+        _order_fees(dossier, fresh=True)  # after the code: its reference is MaHoSo-time
         return dossier
 
 

@@ -202,17 +202,32 @@ def test_a_run_killed_mid_way_leaves_nothing_and_the_rerun_completes(province, p
 
 
 def test_a_backlog_is_worked_off_in_bounded_runs_that_chain(province, people, settings):  # noqa: F811
-    """At most PORTAL_DEADLINE_BATCH new alerts a run; a full batch says `more`, and the task
-    runs the job again at once until the backlog is gone (each run its own transaction)."""
+    """At most PORTAL_DEADLINE_BATCH new alerts a run; a full batch says `more` with the
+    cursor of its last candidate, and the task runs the job again at once after it until the
+    backlog is gone (each run its own transaction)."""
     from portal.tasks import run_job_task
 
     settings.PORTAL_DEADLINE_BATCH = 1
     first, second = received(province, people), received(province, people)
     with time_machine.travel(at(2026, 12, 9, 9, 0), tick=False):
-        assert run_job("overdue_sweep").counts == {"dossiers": 1, "steps": 0, "more": True}
+        counts = run_job("overdue_sweep").counts
+        assert (counts["dossiers"], counts["more"]) == (1, True)
+        assert counts["cursor"]["dossiers"][1] == first.pk  # the older first
         run_job_task.delay("overdue_sweep")  # eager in tests: chains until done
     for dossier in (first, second):
         assert DossierEvent.objects.filter(dossier=dossier, action=Action.OVERDUE).count() == 1
-    assert [r.counts for r in JobRun.objects.order_by("pk")] == [
-        {"dossiers": 1, "steps": 0, "more": True}, {"dossiers": 1, "steps": 0, "more": True},
-        {"dossiers": 0, "steps": 0}]
+    runs = list(JobRun.objects.order_by("pk"))
+    assert [r.counts["dossiers"] for r in runs] == [1, 1, 0]
+    assert runs[-1].counts == {"dossiers": 0, "steps": 0}
+
+
+def test_a_continued_run_starts_after_the_cursor(province, people, settings):  # noqa: F811
+    """A run given the previous run's cursor looks only further on; anything before it is
+    for the next scheduled run, which starts from the beginning."""
+    settings.PORTAL_DEADLINE_BATCH = 1
+    first, second = received(province, people), received(province, people)
+    with time_machine.travel(at(2026, 12, 9, 9, 0), tick=False):
+        cursor = {"dossiers": [second.due_at.isoformat(), second.pk], "steps": None}
+        assert run_job("overdue_sweep", params={"after": cursor}).counts["dossiers"] == 0
+        assert run_job("overdue_sweep").counts["dossiers"] == 1  # from the start: the first
+    assert DossierAlert.objects.get(kind=AlertKind.OVERDUE).dossier_id == first.pk
