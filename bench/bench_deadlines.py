@@ -9,7 +9,7 @@ its procedure's time or, for about a tenth, already past it, in every state the 
 
 It runs in a child process, because Django in this process is already set up on the shared
 bench database. Each job first works off the backlog the way its task does: runs of at most
-PORTAL_DEADLINE_BATCH (20,000) new alerts or drafts, each in its own transaction and each
+PORTAL_DEADLINE_BATCH (10,000) new alerts or drafts, each in its own transaction and each
 starting after the previous run's last candidate (the task passes the cursor on), until one
 finds less than a full batch (on a fresh database, every late or nearly due dossier and step
 at once); then one routine run, which finds what little is new. Target: under 10 s a run,

@@ -51,7 +51,7 @@ PORTAL_SAME_DAY_CUTOFF = env.str("PORTAL_SAME_DAY_CUTOFF", default="15:00")
 # How many times an agency may apologise and set a new appointment (Mẫu 04; N32 [K], default 1).
 # Deadline jobs: at most this many new alerts (or apology drafts) per run and kind; a full
 # batch starts the next run at once, so a backlog drains in bounded transactions.
-PORTAL_DEADLINE_BATCH = env.int("PORTAL_DEADLINE_BATCH", default=20_000)
+PORTAL_DEADLINE_BATCH = env.int("PORTAL_DEADLINE_BATCH", default=10_000)
 PORTAL_MAX_APOLOGIES = env.int("PORTAL_MAX_APOLOGIES", default=1)
 # The near-due warning window, in working days (issue 6; DOMAIN-2025.md N31 [K], default 1).
 PORTAL_NEAR_DUE_WORKING_DAYS = env.int("PORTAL_NEAR_DUE_WORKING_DAYS", default=1)
