@@ -31,7 +31,11 @@ from tthc.choices import FeeKind
 
 logger = logging.getLogger(__name__)
 
-ORDER_REFERENCE = "{code}-{stamp}"  # MaHoSo-yyyyMMddHHmmss (DOMAIN.md §7)
+# HS<dossier id>-yyyyMMddHHmmss. DOMAIN.md §7's vendor uses MaHoSo-yyyyMMddHHmmss [C]; the
+# order is made before the dossier is numbered (an online submission has no code yet, and a
+# desk receipt takes its number last, to hold the day's counter briefly), and the code is
+# always shown beside the reference.
+ORDER_REFERENCE = "HS{pk}-{stamp}"
 TXN_PREFIX = "P"  # P + yyyymmdd + counter (PAYMENTS.md A2)
 METHOD_OF = {Provider.CASH: Method.CASH, Provider.TRANSFER: Method.TRANSFER}
 
@@ -63,7 +67,7 @@ def ensure_order(dossier: Dossier, *, fresh: bool = False) -> PaymentOrder | Non
     exists; None when nothing is owed (no fee, exempt, or an amount not published: the desk
     then collects by hand and records it). `fresh`: the dossier was made in this transaction
     (a desk receipt), so there is no order to look for and no one else making one: a single
-    INSERT, while the receipt still holds the day's code counter."""
+    INSERT."""
     live = None if fresh else _live_order(dossier)
     if live is not None:
         return live
@@ -73,7 +77,7 @@ def ensure_order(dossier: Dossier, *, fresh: bool = False) -> PaymentOrder | Non
     items = [line.as_json() for line in quote.lines]
     order = PaymentOrder(
         dossier=dossier, agency=dossier.receiving_agency,
-        reference=ORDER_REFERENCE.format(code=dossier.code or f"HS{dossier.pk}",
+        reference=ORDER_REFERENCE.format(pk=dossier.pk,
                                          stamp=timezone.localtime().strftime("%Y%m%d%H%M%S")),
         items=items, amount=quote.total,
         fee_amount=sum(i["amount"] for i in items if i["kind"] == FeeKind.FEE),

@@ -425,8 +425,10 @@ def intake_at_desk(*, officer: User, request: IntakeRequest, channel: str = Chan
         for doc in documents:
             doc.dossier = dossier
         DossierDocument.objects.bulk_create(documents)
+        # the payment order before the code: numbering stays the receipt's last statement,
+        # so the day's counter row is locked only for it and the commit
+        _order_fees(dossier, fresh=True)
         dossier = _finish_receipt(dossier)
-        _order_fees(dossier, fresh=True)  # after the code: its reference is MaHoSo-time
         return dossier
 
 
@@ -491,8 +493,8 @@ def receive(*, dossier_id: int, officer: User) -> Dossier:
         dossier = apply_transition(
             dossier_id=dossier_id, action=Action.RECEIVE, actor=officer,
             compute=lambda d: _receipt_changes(d, d.procedure.terms_snapshot()))
-        dossier = _finish_receipt(dossier)
         _order_fees(dossier)  # usually made at submission already: then it is kept
+        dossier = _finish_receipt(dossier)
         return dossier
 
 

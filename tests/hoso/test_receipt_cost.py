@@ -58,14 +58,14 @@ def test_a_desk_receipt_writes_each_table_once_whatever_the_number_of_papers(
     # registration charges a fee, so its payment order too (thanhtoan.services.ensure_order)
     assert sorted(inserts) == sorted(["hoso_dossier", "hoso_dossierevent",
                                       "hoso_dossierdocument", "thanhtoan_paymentorder"])
-    # the number is taken and written in one statement, the last of the receipt but for the
-    # payment order's single insert (its reference carries the code), so the day's counter
-    # row is locked for two statements and the commit
-    numbering = receipt[-2]
+    # the number is taken and written in one statement, the last of the receipt (after the
+    # payment order's single insert), so the day's counter row is locked only for it and the
+    # commit
+    numbering = receipt[-1]
     assert numbering.startswith("WITH")
     assert "hoso_dossiercounter" in numbering
     assert "UPDATE hoso_dossier SET code" in numbering
-    assert receipt[-1].startswith('INSERT INTO "thanhtoan_paymentorder"')
+    assert receipt[-2].startswith('INSERT INTO "thanhtoan_paymentorder"')
     assert not [q for q in receipt if q.startswith("UPDATE")]
     assert len(receipt) <= 7
     # the messages (e-mail and SMS in one statement per dossier) are written after the
