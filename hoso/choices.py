@@ -83,6 +83,39 @@ class DocumentSource(models.TextChoices):
     NATIONAL_DB = "national_db", _("Khai thác từ cơ sở dữ liệu quốc gia")
 
 
+class DigitisationState(models.TextChoices):
+    """How a paper of a dossier exists in digital form. TH practice (DOMAIN.md §3, [C]
+    `GiayToSoHoa.TrangThaiSoHoa` 0–3 and `DuocLayTuKhoDMQuocGia`), mapped to the DVCQG flags
+    `DuocSoHoa`, `DuocTaiSuDung`, `DuocLayTuKhoDMQG`."""
+
+    NOT_DIGITISED = "not_digitised", _("Chưa số hóa")
+    DIGITISED = "digitised", _("Đã số hóa")
+    REUSED_DOCUMENT = "reused_document", _("Tái sử dụng giấy tờ đã số hóa của hồ sơ trước")
+    REUSED_RESULT = "reused_result", _("Tái sử dụng kết quả giải quyết trước")
+    NATIONAL_SOURCE = "national_source", _("Khai thác từ cơ sở dữ liệu quốc gia")
+
+    @classmethod
+    def digital_states(cls) -> frozenset[str]:
+        return frozenset({cls.DIGITISED, cls.REUSED_DOCUMENT, cls.REUSED_RESULT,
+                          cls.NATIONAL_SOURCE})
+
+    @classmethod
+    def reuse_states(cls) -> frozenset[str]:
+        return frozenset({cls.REUSED_DOCUMENT, cls.REUSED_RESULT, cls.NATIONAL_SOURCE})
+
+
+class WalletKind(models.TextChoices):
+    """What a citizen's wallet entry is (TH `LoaiSoHoa`: 0 thành phần, 1 kết quả)."""
+
+    DOCUMENT = "document", _("Giấy tờ đã số hóa")
+    RESULT = "result", _("Kết quả giải quyết thủ tục hành chính")
+
+
+class WalletAccessPurpose(models.TextChoices):
+    SUGGEST = "suggest", _("Xem gợi ý giấy tờ cho hồ sơ")
+    DOWNLOAD = "download", _("Tải giấy tờ")
+
+
 class SlipVersion(models.TextChoices):
     """Which set of official forms a dossier's slips use (DOMAIN-2025.md N49)."""
 
@@ -117,6 +150,10 @@ class Action(models.TextChoices):
     RATE = "rate", _("Đánh giá")
     # recorded by the payment layer (thanhtoan), not a transition
     FEE_PAID = "fee_paid", _("Đã nộp phí, lệ phí")
+    # recorded by digitisation and e-results (hoso.services), not transitions
+    DIGITISE = "digitise", _("Số hóa thành phần hồ sơ")
+    ISSUE_RESULT = "issue_result", _("Ký số, ban hành kết quả điện tử")
+    REVOKE_RESULT = "revoke_result", _("Thu hồi kết quả")
     # recorded by the deadline jobs (hoso.jobs), not transitions
     NEAR_DUE = "near_due", _("Sắp đến hạn")
     OVERDUE = "overdue", _("Quá hạn")

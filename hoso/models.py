@@ -18,6 +18,7 @@ from hoso.choices import (
     ApologyReason,
     ApologyStatus,
     Channel,
+    DigitisationState,
     DocumentSource,
     DossierStatus,
     IdType,
@@ -27,6 +28,8 @@ from hoso.choices import (
     ReturnMethod,
     SlipVersion,
     StepOutcome,
+    WalletAccessPurpose,
+    WalletKind,
 )
 from portal.models import Agency, User
 from tthc.models import Procedure
@@ -241,6 +244,28 @@ class DossierDocument(models.Model):
     source = models.CharField(_("nguồn"), max_length=20, choices=DocumentSource.choices,
                               default=DocumentSource.UPLOAD)
     digitised = models.BooleanField(_("đã số hóa"), default=False)
+    # --- digitisation (hoso.services.digitisation; DOMAIN.md §3 `GiayToSoHoa`) ---
+    # `digitised` stays the quick flag (any digital form); the state says which.
+    digitisation = models.CharField(
+        _("trạng thái số hóa"), max_length=20, choices=DigitisationState.choices,
+        default=DigitisationState.NOT_DIGITISED, db_default=DigitisationState.NOT_DIGITISED)
+    # `<dossier code>.<NN>` (TH `GiayToSoHoa.Ma` = `<ma>.<2-digit counter>` [C]; TT 01/2023
+    # Art. 10's own format was not read [U]: a provincial format, documented in README).
+    digital_code = models.CharField(_("mã giấy tờ số hóa"), max_length=60, blank=True,
+                                    db_default="")
+    doc_number = models.CharField(_("số, ký hiệu"), max_length=100, blank=True, db_default="")
+    issued_on = models.DateField(_("ngày ban hành"), null=True, blank=True)
+    issuer = models.CharField(_("cơ quan ban hành"), max_length=255, blank=True, db_default="")
+    valid_until = models.DateField(_("hiệu lực đến ngày"), null=True, blank=True,
+                                   help_text=_("Để trống nếu không có thời hạn."))
+    page_count = models.PositiveSmallIntegerField(_("số trang"), default=0, db_default=0)
+    digitised_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", db_index=False)
+    digitised_at = models.DateTimeField(_("thời điểm số hóa"), null=True, blank=True)
+    # The wallet entry this paper was taken from instead of an upload (reuse).
+    wallet_document = models.ForeignKey(
+        "WalletDocument", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("giấy tờ trong kho dữ liệu"))
     file = models.FileField(_("tệp"), storage=get_private_storage, upload_to="dossiers/%Y/%m/",
                             blank=True)
     original_filename = models.CharField(_("tên tệp gốc"), max_length=255, blank=True)
@@ -259,6 +284,9 @@ class DossierDocument(models.Model):
         verbose_name = _("thành phần hồ sơ")
         verbose_name_plural = _("thành phần hồ sơ")
         ordering = ["position", "pk"]
+        constraints = [models.UniqueConstraint(
+            fields=["digital_code"], condition=~models.Q(digital_code=""),
+            name="document_digital_code_unique")]
 
     def __str__(self) -> str:
         return self.name
@@ -412,6 +440,30 @@ class Result(models.Model):
     sha256 = models.CharField(max_length=64, blank=True)
     added_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     added_at = models.DateTimeField(default=timezone.now)
+    # --- e-results (hoso.services.eresults, N35–N37) ---
+    sequence = models.PositiveSmallIntegerField(_("kết quả thứ"), default=1, db_default=1)
+    type_code = models.CharField(_("mã loại kết quả"), max_length=30, blank=True,
+                                 db_default="")  # Procedure.result_code at issue
+    doc_type_code = models.CharField(_("mã loại giấy tờ"), max_length=20, blank=True,
+                                     db_default="")  # Procedure.result_doc_type_code
+    valid_until = models.DateField(_("hiệu lực đến ngày"), null=True, blank=True)
+    issuing_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True,
+                                       blank=True, related_name="+",
+                                       verbose_name=_("cơ quan ban hành"))
+    size = models.PositiveBigIntegerField(_("dung lượng"), default=0, db_default=0)
+    # The random key in the QR's verification address (the code alone is guessable).
+    verify_token = models.CharField(max_length=43, null=True, blank=True, unique=True,
+                                    editable=False)
+    signed_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+", verbose_name=_("lãnh đạo ký số"))
+    signed_at = models.DateTimeField(_("thời điểm ký số"), null=True, blank=True)
+    # certificate subject, serial and issuer, timestamp authority, signature field
+    signature = models.JSONField(_("thông tin chữ ký số"), default=dict, blank=True,
+                                 db_default={})
+    revoked_at = models.DateTimeField(_("thời điểm thu hồi"), null=True, blank=True)
+    revoked_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("người thu hồi"))
+    revoke_reason = models.TextField(_("lý do thu hồi"), blank=True, db_default="")
 
     class Meta:
         verbose_name = _("kết quả giải quyết")
@@ -420,6 +472,145 @@ class Result(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} số {self.number}"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+class WalletDocument(models.Model):
+    """One paper in a citizen's or organisation's wallet (kho dữ liệu điện tử, NĐ 45/2020):
+    a digitised paper or an e-result, keyed by the owner's CCCD or tax code. The file is the
+    source's own stored file (never copied); a revoked or expired entry is kept for lookup
+    and no longer offered."""
+
+    owner_id_type = models.CharField(_("loại giấy tờ chủ sở hữu"), max_length=20,
+                                     choices=IdType.choices)
+    owner_id_number = models.CharField(_("số định danh chủ sở hữu"), max_length=30)
+    owner_name = models.CharField(_("chủ sở hữu"), max_length=255)
+    kind = models.CharField(_("loại"), max_length=20, choices=WalletKind.choices)
+    doc_type_code = models.CharField(_("mã loại giấy tờ"), max_length=20, blank=True)
+    code = models.CharField(_("mã giấy tờ"), max_length=60, unique=True)
+    name = models.CharField(_("tên giấy tờ"), max_length=1000)
+    number = models.CharField(_("số, ký hiệu"), max_length=100, blank=True)
+    issued_on = models.DateField(_("ngày ban hành"), null=True, blank=True)
+    issuer = models.CharField(_("cơ quan ban hành"), max_length=255, blank=True)
+    valid_until = models.DateField(_("hiệu lực đến ngày"), null=True, blank=True)
+    file = models.FileField(_("tệp"), storage=get_private_storage, blank=True)
+    content_type = models.CharField(_("kiểu tệp"), max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(_("dung lượng"), default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    source_dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="+",
+                                       verbose_name=_("hồ sơ nguồn"), db_index=False)
+    source_document = models.OneToOneField(
+        DossierDocument, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="wallet_entry")
+    source_result = models.OneToOneField(Result, on_delete=models.PROTECT, null=True,
+                                         blank=True, related_name="wallet_entry")
+    created_at = models.DateTimeField(_("ngày đưa vào kho"), default=timezone.now)
+    revoked_at = models.DateTimeField(_("thời điểm thu hồi"), null=True, blank=True)
+    revoke_reason = models.TextField(_("lý do thu hồi"), blank=True)
+
+    class Meta:
+        verbose_name = _("giấy tờ trong kho dữ liệu")
+        verbose_name_plural = _("kho dữ liệu điện tử")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["owner_id_number", "doc_type_code"],
+                                name="wallet_owner_type")]
+        constraints = [models.CheckConstraint(
+            condition=models.Q(source_document__isnull=False)
+            | models.Q(source_result__isnull=False), name="wallet_has_source")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    def is_usable_on(self, day) -> bool:
+        """Offered for reuse: not revoked and valid on `day`."""
+        return self.revoked_at is None and (self.valid_until is None or self.valid_until >= day)
+
+
+class WalletUse(models.Model):
+    """A reuse: a wallet paper taken instead of a new upload for one paper of a dossier.
+    One row per dossier paper, so a reuse is counted once (the reuse KPI) and the owner sees
+    who used what, when, for which dossier."""
+
+    wallet_document = models.ForeignKey(WalletDocument, on_delete=models.PROTECT,
+                                        related_name="uses")
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="wallet_uses",
+                                db_index=False)
+    document = models.OneToOneField(DossierDocument, on_delete=models.CASCADE,
+                                    related_name="wallet_use")
+    used_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+", db_index=False)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="+", db_index=False)
+    channel = models.CharField(_("kênh"), max_length=20, choices=Channel.choices)
+    used_at = models.DateTimeField(_("thời điểm sử dụng"))
+
+    class Meta:
+        verbose_name = _("lượt tái sử dụng")
+        verbose_name_plural = _("lượt tái sử dụng")
+        ordering = ["-used_at", "-pk"]
+        indexes = [models.Index(fields=["dossier"], name="wallet_use_dossier"),
+                   models.Index(fields=["used_at"], name="wallet_use_at")]
+
+    def __str__(self) -> str:
+        return f"{self.wallet_document_id} → {self.dossier_id}"
+
+
+class WalletAccess(models.Model):
+    """An officer looked into a citizen's wallet: only for a dossier in hand, always logged
+    (SECURITY.md: access to personal data is traceable)."""
+
+    officer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, null=True, blank=True,
+                                related_name="+", db_index=False)
+    owner_id_number = models.CharField(_("số định danh chủ sở hữu"), max_length=30)
+    wallet_document = models.ForeignKey(WalletDocument, on_delete=models.PROTECT, null=True,
+                                        blank=True, related_name="+", db_index=False)
+    purpose = models.CharField(_("mục đích"), max_length=20,
+                               choices=WalletAccessPurpose.choices)
+    at = models.DateTimeField(_("thời điểm"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("lượt truy cập kho dữ liệu")
+        verbose_name_plural = _("nhật ký truy cập kho dữ liệu")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["owner_id_number", "at"], name="wallet_access_owner")]
+
+    def __str__(self) -> str:
+        return f"{self.officer_id} @ {self.owner_id_number}"
+
+
+class SigningCertificate(models.Model):
+    """An agency's signing certificate for e-results (hoso.signing), or the provincial CA
+    (agency empty, is_ca). `seed_demo` makes a demo CA and one certificate per agency; in
+    production the key lives in a PKCS#12 file or an HSM named by settings, and `key_pem`
+    stays empty."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="signing_certificates")
+    is_ca = models.BooleanField(_("chứng thư CA"), default=False)
+    subject = models.CharField(_("chủ thể"), max_length=500)
+    serial = models.CharField(_("số hiệu"), max_length=100)
+    issuer = models.CharField(_("tổ chức cấp"), max_length=500)
+    not_before = models.DateTimeField(_("hiệu lực từ"))
+    not_after = models.DateTimeField(_("hiệu lực đến"))
+    certificate_pem = models.TextField(_("chứng thư số (PEM)"))
+    # PKCS#8, encrypted with settings.ESIGN_KEY_PASSPHRASE; empty when the key is external
+    key_pem = models.TextField(blank=True, editable=False)
+    is_active = models.BooleanField(_("đang sử dụng"), default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("chứng thư số ký kết quả")
+        verbose_name_plural = _("chứng thư số ký kết quả")
+        constraints = [models.UniqueConstraint(
+            fields=["agency"], condition=models.Q(is_active=True, is_ca=False),
+            name="one_active_certificate_per_agency")]
+
+    def __str__(self) -> str:
+        return self.subject
 
 
 class Rating(models.Model):

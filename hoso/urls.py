@@ -1,6 +1,6 @@
 from django.urls import path
 
-from hoso import slip_views, views
+from hoso import digitisation_urls, eresult_urls, slip_views, views, wallet_urls
 
 app_name = "hoso"
 
@@ -37,3 +37,5 @@ urlpatterns = [
     path("mot-cua/hop-thu-hang-loat/", views.inbox_bulk, name="inbox_bulk"),
     path("mot-cua/hop-thu/<str:queue>/", views.inbox, name="inbox_queue"),
 ]
+# digitisation at the desk, the citizen's wallet, signed e-results and their verification
+urlpatterns += digitisation_urls.urlpatterns + wallet_urls.urlpatterns + eresult_urls.urlpatterns

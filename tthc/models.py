@@ -29,6 +29,9 @@ from tthc.search import fold
 national_code_validator = RegexValidator(
     r"^\d\.\d{6}$", _("Mã thủ tục quốc gia có dạng 1.001234 (một chữ số, dấu chấm, 6 chữ số).")
 )
+result_code_validator = RegexValidator(
+    r"^KQ\.[A-Z0-9]{1,10}\.\d{6}$", _("Mã loại kết quả có dạng KQ.G15.000031.")
+)
 code_validator = RegexValidator(
     r"^[A-Z0-9][A-Z0-9-]{0,19}$", _("Mã chỉ gồm chữ in hoa không dấu, chữ số và dấu gạch ngang.")
 )
@@ -104,6 +107,24 @@ class Procedure(models.Model):
     result_type = models.CharField(_("loại kết quả"), max_length=20, choices=ResultType.choices,
                                    default=ResultType.OTHER)
     result_electronic = models.BooleanField(_("có kết quả điện tử"), default=False)
+    # The result-type code of the catalogue, `KQ.<issuer>.<6 digits>` (DOMAIN.md §2,
+    # TH `MaKetQuaChinh` [C]); e-results carry it.
+    result_code = models.CharField(
+        _("mã loại kết quả (danh mục)"), max_length=30, blank=True, db_default="",
+        validators=[result_code_validator], help_text=_("Ví dụ KQ.G15.000031."))
+    # The document type the result becomes in the citizen's wallet: a later procedure whose
+    # required document has this type is offered the result instead of an upload.
+    result_doc_type_code = models.CharField(
+        _("mã loại giấy tờ của kết quả"), max_length=20, blank=True, db_default="",
+        validators=[code_validator],
+        help_text=_("Cùng bảng mã với thành phần hồ sơ (ví dụ GKS), để tái sử dụng kết quả."))
+    result_validity_months = models.PositiveSmallIntegerField(
+        _("thời hạn hiệu lực của kết quả (tháng)"), null=True, blank=True,
+        help_text=_("Để trống nếu kết quả không có thời hạn."))
+    # The body of the e-result (a Django template rendered with `dossier`, `result`,
+    # `agency`); empty: the generic result template (templates/pdf/eresult.html).
+    result_template = models.TextField(_("mẫu kết quả điện tử (HTML)"), blank=True,
+                                       db_default="")
     legal_basis = models.TextField(_("căn cứ pháp lý"), blank=True)
     interagency = models.BooleanField(_("liên thông"), default=False)
     competent_authority = models.CharField(_("cơ quan có thẩm quyền"), max_length=500,
