@@ -9,7 +9,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/$(PG_DB)
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 BENCH ?=
 
-.PHONY: run test test-fast bench lint install services browser clean
+.PHONY: run test test-fast bench lint install services browser system-libs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) system-libs
+
+# System libraries beyond the wheels (HarfBuzz font subsetting for the PDFs), apt if missing.
+system-libs:
+	@bash .ci/system-libs
 
 # Collect (and compress) static files only when they changed: the second `make run` is quick.
 STATIC_SOURCES := $(shell find static templates -type f 2>/dev/null)

@@ -89,7 +89,8 @@ class IntakeInput(CopiedFieldsMixin, serializers.Serializer):
     submitter_relation = serializers.CharField(required=False, allow_blank=True, default="")
     form_data = serializers.JSONField(required=False, default=dict)
     papers = serializers.JSONField(required=False, default=list,
-                                   help_text="[{\"position\": 1, \"originals\": 1, \"copies\": 0}]")
+                                   help_text="[{\"position\": 1, \"originals\": 1, \"copies\": 0}, "
+                                             "{\"position\": 2, \"wallet_document\": 7}]")
     result_delivery = serializers.CharField(required=False, default="desk")
     delivery_address = serializers.CharField(required=False, allow_blank=True, default="")
     channel = serializers.CharField(required=False, default=Channel.DIRECT)
@@ -129,7 +130,8 @@ def _intake_request(data: dict, files, *, receiving: Agency | None, applicant=No
         papers_data = json.loads(papers_data or "[]")
     papers = {int(p["position"]): intake.PaperIn(position=int(p["position"]),
                                                  originals=int(p.get("originals", 0)),
-                                                 copies=int(p.get("copies", 0)))
+                                                 copies=int(p.get("copies", 0)),
+                                                 wallet_document_id=_wallet_pick(p))
               for p in papers_data}
     for key, upload in files.items():
         if key.startswith("file_") and key[5:].isdigit():
@@ -145,6 +147,17 @@ def _intake_request(data: dict, files, *, receiving: Agency | None, applicant=No
         applicant=applicant, form_data=form_data, papers=list(papers.values()),
         delivery=intake.Delivery(method=data["result_delivery"],
                                  address=data["delivery_address"]))
+
+
+def _wallet_pick(paper: dict) -> int | None:
+    """A paper taken from the owner's wallet instead of a file: `"wallet_document": <id>`."""
+    value = paper.get("wallet_document")
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool) or not str(value).isdigit():
+        raise InvalidInput("invalid_wallet_document", _("Mã giấy tờ trong kho dữ liệu không "
+                                                        "hợp lệ."))
+    return int(value)
 
 
 def _parse(serializer_class, request) -> dict:

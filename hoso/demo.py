@@ -5,9 +5,11 @@ skipped when dossiers exist already."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from pypdf import PdfWriter
 
 from hoso.models import Dossier
@@ -90,7 +92,63 @@ def seed_dossiers() -> dict[str, int]:
     for code in ONLINE:
         _submit_online(citizen, code, commune)
     _process_some(commune)
+    seed_wallet(citizen, desk, commune)
     return {"dossiers": Dossier.objects.count()}
+
+
+# --- the wallet journey (issue 8) -------------------------------------------------------------
+# A: the marital-status certificate (result XNTTHN, tthc.demo.DEMO_RESULT_CODES); B: marriage
+# registration, which asks for an ID paper (CCCD) and an XNTTHN. The demo citizen's A dossier
+# was handed in at the desk, its CCCD scanned and digitised, and it was resolved with a signed
+# e-result: both are in the citizen's wallet, so applying for B online offers them.
+WALLET_SOURCE = "1.004873"
+WALLET_REUSE = "1.000894"
+ID_PAPER = {"doc_number": CITIZEN_CCCD, "issued_on": dt.date(2021, 4, 20),
+            "issuer": "Cục Cảnh sát quản lý hành chính về trật tự xã hội",
+            "valid_until": dt.date(2030, 5, 12)}
+
+
+def seed_wallet(citizen: User, desk: User, commune: Agency) -> Dossier | None:
+    """The returned A dossier of the demo citizen: a digitised CCCD and a signed e-result in
+    their wallet (through the real services; a step the demo cannot take is skipped)."""
+    from hoso.services import digitisation, eresults, processing
+
+    procedure = Procedure.objects.filter(national_code=WALLET_SOURCE).first()
+    specialist = User.objects.filter(username=SPECIALIST_USERNAME).first()
+    leader = User.objects.filter(username=LEADER_USERNAME).first()
+    if procedure is None or specialist is None or leader is None:
+        return None
+    documents = list(procedure.documents.filter(required=True))
+    try:
+        dossier = intake.intake_at_desk(officer=desk, request=intake.IntakeRequest(
+            procedure=procedure, receiving_agency=commune, deciding_agency=commune,
+            applicant=intake.Applicant.from_account(citizen), papers=[
+                intake.PaperIn(position=d.position, originals=1,
+                               file=_blank_pdf(f"quet-{d.doc_type_code.lower()}.pdf"))
+                for d in documents]))
+        for doc in dossier.documents.all():
+            digitisation.digitise(document_id=doc.pk, officer=desk,
+                                  **(ID_PAPER if doc.doc_type_code == "CCCD" else {}))
+        processing.start(dossier_id=dossier.pk, officer=specialist, assignee=specialist)
+        processing.forward(dossier_id=dossier.pk, officer=specialist, assignee=leader,
+                           note="Đủ điều kiện cấp giấy xác nhận, kính trình.")
+        processing.forward(dossier_id=dossier.pk, officer=leader, assignee=desk,
+                           note="Đã ký duyệt.")
+    except DomainError:
+        return None
+    result = {"name": "Giấy xác nhận tình trạng hôn nhân", "number": "85/GXN-UBND",
+              "issued_on": timezone.localdate()}
+    try:
+        eresults.issue_eresult(dossier_id=dossier.pk, leader=leader, **result)
+    except DomainError:  # no signing certificate: a paper result, not in the wallet
+        processing.add_result(dossier_id=dossier.pk, officer=leader,
+                              result=processing.ResultIn(**result))
+    try:
+        processing.resolve(dossier_id=dossier.pk, officer=leader)
+        processing.return_result(dossier_id=dossier.pk, officer=desk, method="online")
+    except DomainError:
+        pass  # left resolved (a fee still to pay): the wallet has its papers all the same
+    return dossier
 
 
 def _process_some(commune: Agency) -> None:

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from hoso.choices import Channel, IdType, OwnerType, PostalService, ResultDelivery
-from hoso.services.intake import Applicant, Delivery, PaperIn
+from hoso.services.intake import APPLICATION_FORM_PREFIX, Applicant, Delivery, PaperIn
 from portal.models import Agency
 from portal.validators import validate_phone
 
@@ -55,13 +55,35 @@ class RoutingForm(forms.Form):
         self.fields["deciding_agency"].queryset = deciding
 
 
-class PapersForm(forms.Form):
-    """One row per required document: counts handed in (desk) and a file (upload / scan)."""
+def wallet_choice_label(entry) -> str:
+    """"Dùng giấy tờ trong kho: <tên> số <số>, cấp ngày dd/mm/yyyy, hiệu lực đến …"."""
+    label = f"{_('Dùng giấy tờ trong kho')}: {entry.name}"
+    if entry.number:
+        label += f" {_('số')} {entry.number}"
+    if entry.issued_on:
+        label += f", {_('cấp ngày')} {entry.issued_on:%d/%m/%Y}"
+    if entry.valid_until:
+        label += f", {_('hiệu lực đến')} {entry.valid_until:%d/%m/%Y}"
+    else:
+        label += f", {_('không thời hạn')}"
+    return label
 
-    def __init__(self, *args, documents, desk: bool, **kwargs):
+
+class PapersForm(forms.Form):
+    """One row per required document: counts handed in (desk), a file (upload / scan) and,
+    when the owner's wallet holds papers of that type (`wallet`: type code → entries, from
+    hoso.services.wallet), a choice of one of them instead of the file. `current`: the rows
+    a draft already has, by position. `eform`: the procedure's e-form, filled in online,
+    stands for its application form (hoso.services.intake.APPLICATION_FORM_PREFIX)."""
+
+    def __init__(self, *args, documents, desk: bool, wallet: dict | None = None,
+                 current: dict | None = None, eform: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.documents = list(documents)
         self.desk = desk
+        self.current = current or {}
+        self.eform = eform and not desk
+        wallet = wallet or {}
         for doc in self.documents:
             if desk:
                 self.fields[f"originals_{doc.position}"] = forms.IntegerField(
@@ -71,12 +93,29 @@ class PapersForm(forms.Form):
             self.fields[f"file_{doc.position}"] = forms.FileField(
                 label=doc.name, required=False,
                 widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}))
+            entries = wallet.get(doc.doc_type_code) if doc.doc_type_code else None
+            if entries:
+                picked = getattr(self.current.get(doc.position), "wallet_document_id", None)
+                self.fields[f"wallet_{doc.position}"] = forms.TypedChoiceField(
+                    label=_("Giấy tờ trong kho dữ liệu"), required=False, coerce=int,
+                    empty_value=None, widget=forms.RadioSelect,
+                    initial=picked if any(e.pk == picked for e in entries) else None,
+                    choices=[("", _("Không dùng; tải tệp lên") if not desk
+                              else _("Không dùng"))]
+                    + [(e.pk, wallet_choice_label(e)) for e in entries],
+                    help_text=_("Chọn giấy tờ trong kho thì không cần tải tệp; nếu vẫn tải "
+                                "tệp lên, tệp tải lên được dùng."))
 
     def rows(self):
         for doc in self.documents:
             yield {
                 "doc": doc,
                 "file": self[f"file_{doc.position}"],
+                "wallet": self[f"wallet_{doc.position}"]
+                if f"wallet_{doc.position}" in self.fields else None,
+                "current": self.current.get(doc.position),
+                "by_eform": self.eform and (doc.doc_type_code or "").startswith(
+                    APPLICATION_FORM_PREFIX),
                 "originals": self[f"originals_{doc.position}"] if self.desk else None,
                 "copies": self[f"copies_{doc.position}"] if self.desk else None,
             }
@@ -85,11 +124,12 @@ class PapersForm(forms.Form):
         papers = []
         for doc in self.documents:
             upload = self.cleaned_data.get(f"file_{doc.position}")
+            picked = None if upload else self.cleaned_data.get(f"wallet_{doc.position}")
             originals = self.cleaned_data.get(f"originals_{doc.position}") or 0
             copies = self.cleaned_data.get(f"copies_{doc.position}") or 0
-            if upload or originals or copies:
+            if upload or picked or originals or copies:
                 papers.append(PaperIn(position=doc.position, originals=originals, copies=copies,
-                                      file=upload or None))
+                                      file=upload or None, wallet_document_id=picked))
         return papers
 
 

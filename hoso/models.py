@@ -563,6 +563,9 @@ class WalletAccess(models.Model):
     (SECURITY.md: access to personal data is traceable)."""
 
     officer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    # the agency the officer acted for (the one of the dossier they hold a permission on)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="+", db_index=False, verbose_name=_("cơ quan"))
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, null=True, blank=True,
                                 related_name="+", db_index=False)
     owner_id_number = models.CharField(_("số định danh chủ sở hữu"), max_length=30)

@@ -37,5 +37,7 @@ urlpatterns = [
     path("mot-cua/hop-thu-hang-loat/", views.inbox_bulk, name="inbox_bulk"),
     path("mot-cua/hop-thu/<str:queue>/", views.inbox, name="inbox_queue"),
 ]
-# digitisation at the desk, the citizen's wallet, signed e-results and their verification
-urlpatterns += digitisation_urls.urlpatterns + wallet_urls.urlpatterns + eresult_urls.urlpatterns
+# Digitisation at the desk, the citizen's wallet, signed e-results and their verification go
+# first: their addresses under mot-cua/ho-so/<id>/ would otherwise be taken for an action.
+urlpatterns = (digitisation_urls.urlpatterns + wallet_urls.urlpatterns
+               + eresult_urls.urlpatterns + urlpatterns)

@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
-from hoso import selectors
+from hoso import eresult_views, selectors
 from hoso.choices import (
     Action,
     Channel,
@@ -35,7 +35,7 @@ from hoso.forms import (
     TrackForm,
 )
 from hoso.models import Dossier, DossierDocument, Result, private_storage
-from hoso.services import intake, processing
+from hoso.services import intake, processing, wallet
 from hoso.workflow import allowed_actions
 from portal.calendar import get_calendar
 from portal.choices import Role
@@ -90,8 +90,14 @@ def apply(request: HttpRequest, national_code: str) -> HttpResponse:
     routing_form.fields.pop("receiving_agency")
     eform = EForm(procedure.eform_schema, data, prefix="f",
                   initial=_eform_initial(draft)) if procedure.eform_schema else None
-    papers_form = PapersForm(data, files, documents=procedure.documents.all(), desk=False,
-                             prefix="p")
+    documents = list(procedure.documents.all())
+    current = {d.position: d for d in draft.documents.all()} if draft else {}
+    # the account's own wallet, offered per required document type (never anyone else's)
+    owner_ids = wallet.owner_ids_of(request.user)
+    offers = wallet.suggestions(owner_ids[0], [d.doc_type_code for d in documents]) \
+        if owner_ids else {}
+    papers_form = PapersForm(data, files, documents=documents, desk=False, prefix="p",
+                             wallet=offers, current=current, eform=eform is not None)
     delivery_form = DeliveryForm(data, prefix="d", initial={
         "method": draft.result_delivery if draft else ResultDelivery.ONLINE,
         "address": draft.delivery_address if draft else ""})
@@ -118,7 +124,7 @@ def apply(request: HttpRequest, national_code: str) -> HttpResponse:
         "delivery_form": delivery_form, "exemption_form": exemption_form,
         "fee_quote": fee_quote(procedure, Channel.ONLINE,
                                exemptions=draft.fee_exemptions if draft else ()),
-        "uploaded": {d.position: d for d in draft.documents.all()} if draft else {},
+        "has_wallet_offers": any(offers.values()),
     })
 
 
@@ -163,7 +169,8 @@ def review(request: HttpRequest, dossier_id: int) -> HttpResponse:
                                         "hồ sơ của bạn."))
             return redirect("hoso:my_dossier", dossier_id=dossier.pk)
     return render(request, "hoso/review.html", {
-        "dossier": dossier, "documents": dossier.documents.all(), "answers": _answers(dossier),
+        "dossier": dossier, "answers": _answers(dossier),
+        "documents": dossier.documents.select_related("wallet_document"),
         "idempotency_key": uuid.uuid4().hex, "fee_quote": _dossier_quote(dossier),
         "editable": dossier.status in (DossierStatus.DRAFT, DossierStatus.AWAITING_COMPLETION),
     })
@@ -375,17 +382,26 @@ def desk_intake(request: HttpRequest, national_code: str) -> HttpResponse:
             messages.info(request, _("Chưa có tài khoản với số CCCD này; vui lòng nhập thông "
                                      "tin người nộp."))
     receiving = agencies_with_perm(request.user, "portal.receive_dossier").order_by("path")
+    wallet_owner, offers = _desk_wallet(request, procedure, receiving, cccd)
+    posted = {}
+    if request.method == "POST" and request.POST.get("action") == "tra-cuu-kho":
+        # a wallet look-up, not an intake: what was typed comes back, unchecked
+        posted = {prefix: {k[2:]: v for k, v in request.POST.items()
+                           if k.startswith(f"{prefix}-")} for prefix in "ardc"}
+        initial.update(posted["a"])
+        data, files = None, None
     applicant_form = ApplicantForm(data, initial=initial, prefix="a")
-    routing_form = RoutingForm(data, receiving=receiving,
+    routing_form = RoutingForm(data, receiving=receiving, initial=posted.get("r"),
                                deciding=agencies_carrying_out(procedure), prefix="r")
     papers_form = PapersForm(data, files, documents=procedure.documents.all(), desk=True,
-                             prefix="p")
-    delivery_form = DeliveryForm(data, prefix="d", initial={"method": ResultDelivery.DESK})
-    postal_form = PostalForm(data, prefix="c")
+                             prefix="p", wallet=offers)
+    delivery_form = DeliveryForm(data, prefix="d", initial={"method": ResultDelivery.DESK,
+                                                           **posted.get("d", {})})
+    postal_form = PostalForm(data, prefix="c", initial=posted.get("c"))
     exemption_form = _exemption_form(procedure, data, [])
     forms = [applicant_form, routing_form, papers_form, delivery_form, postal_form,
              exemption_form]
-    if request.method == "POST" and all(f.is_valid() for f in forms):
+    if request.method == "POST" and data is not None and all(f.is_valid() for f in forms):
         request_data = intake.IntakeRequest(
             procedure=procedure, receiving_agency=routing_form.cleaned_data["receiving_agency"],
             deciding_agency=routing_form.cleaned_data["deciding_agency"],
@@ -406,10 +422,34 @@ def desk_intake(request: HttpRequest, national_code: str) -> HttpResponse:
         "procedure": procedure, "applicant_form": applicant_form,
         "routing_form": routing_form, "papers_form": papers_form,
         "delivery_form": delivery_form, "postal_form": postal_form, "cccd": cccd,
-        "exemption_form": exemption_form,
+        "exemption_form": exemption_form, "wallet_owner": wallet_owner,
+        "wallet_offers": sum(len(entries) for entries in offers.values()),
         "fee_quote": fee_quote(procedure, Channel.DIRECT, exemptions=exemption_form.claimed()
                                if exemption_form.is_bound and exemption_form.is_valid() else ()),
     })
+
+
+def _desk_wallet(request: HttpRequest, procedure: Procedure, receiving, cccd: str
+                 ) -> tuple[str, dict]:
+    """The walk-in's wallet suggestions, once the officer asks ("Tra cứu kho dữ liệu", by the
+    CCCD searched or the ID number typed in the applicant form) and while the intake stays
+    open with them; each look is logged for the owner (hoso.services.wallet)."""
+    if request.method == "POST":
+        asked = request.POST.get("action") == "tra-cuu-kho" or request.POST.get("kho") == "1"
+        owner = request.POST.get("a-owner_id_number", "").strip()
+        agency_id = request.POST.get("r-receiving_agency", "")
+        agency = receiving.filter(pk=agency_id).first() if agency_id.isdigit() else None
+    else:
+        asked, owner, agency = request.GET.get("kho") == "1", cccd, None
+    if not asked or not owner:
+        return "", {}
+    in_progress = Dossier(procedure=procedure, owner_id_number=owner,
+                          receiving_agency=agency or receiving.first())
+    try:
+        return owner, wallet.officer_suggestions(request.user, in_progress)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return "", {}
 
 
 @role_required(*OFFICER_ROLES)
@@ -444,6 +484,7 @@ def _officer_context(request: HttpRequest, dossier: Dossier, failed: dict | None
             and "forward" in actions) else None,
         "national_status": national_status(dossier.status),
     })
+    context.update(eresult_views.panel_context(request.user, dossier))
     return context
 
 

@@ -119,6 +119,18 @@ TEMPLATE_VARIABLES: dict[str, dict[str, str]] = {
         "reference": "Mã giao dịch", "paid_at": "Thời điểm thanh toán",
         "payment_url": "Trang thanh toán của hồ sơ (tải biên lai)",
     },
+    "result_revoked": {
+        "dossier_code": "Mã hồ sơ", "procedure_name": "Tên thủ tục",
+        "owner_name": "Chủ hồ sơ", "result_code": "Mã kết quả (<mã hồ sơ>-KQ<n>)",
+        "result_name": "Tên giấy tờ kết quả", "revoked_at": "Thời điểm thu hồi",
+        "reason": "Lý do thu hồi", "tracking_url": "Địa chỉ tra cứu hồ sơ",
+    },
+    "result_revoked_agency": {
+        "agency_name": "Cơ quan nhận thư", "result_code": "Mã kết quả bị thu hồi",
+        "result_name": "Tên giấy tờ kết quả", "revoked_at": "Thời điểm thu hồi",
+        "reason": "Lý do thu hồi", "dossier_codes": "Các hồ sơ của cơ quan đã dùng kết quả này",
+        "verify_url": "Trang xác thực kết quả",
+    },
     "dossier_assigned": {
         "dossier_code": "Mã hồ sơ", "procedure_name": "Tên thủ tục hành chính",
         "owner_name": "Chủ hồ sơ", "officer_name": "Họ tên cán bộ nhận hồ sơ",
@@ -132,6 +144,34 @@ TEMPLATE_VARIABLES: dict[str, dict[str, str]] = {
 # transactional test, a row removed by hand), so that a business action never fails for want
 # of a text. Administrators edit the rows, never these.
 # The payment layer tells the payer once an order is paid (thanhtoan.services._tell_payer).
+# N36 (NĐ 45/2020 Art. 15): a revoked e-result, and paper copies printed from it, lose validity
+# at the time of revocation; the owner and the agencies that reused it are told.
+RESULT_REVOKED_BODY = """Kính gửi: {{ owner_name }}
+
+Kết quả {{ result_code }} ({{ result_name }}) của hồ sơ {{ dossier_code }} (thủ tục: {{ procedure_name }}) đã bị thu hồi lúc {{ revoked_at|date:"H:i d/m/Y" }}.
+Lý do: {{ reason }}
+
+Bản điện tử và các bản in từ bản điện tử này không còn giá trị kể từ thời điểm thu hồi. Kết quả vẫn được lưu để tra cứu.
+
+Tra cứu hồ sơ tại: {{ tracking_url }}
+
+Trân trọng,
+{{ site_name }} — {{ province_name }}
+(Thư gửi tự động, vui lòng không trả lời thư này.)
+"""  # noqa: E501 (one line per paragraph of the e-mail)
+
+RESULT_REVOKED_AGENCY_BODY = """Kính gửi: {{ agency_name }}
+
+Kết quả {{ result_code }} ({{ result_name }}) đã bị thu hồi lúc {{ revoked_at|date:"H:i d/m/Y" }}.
+Lý do: {{ reason }}
+
+Cơ quan đã tái sử dụng kết quả này cho các hồ sơ: {{ dossier_codes }}. Đề nghị kiểm tra lại các hồ sơ đó.
+Xác thực kết quả tại: {{ verify_url }}
+
+Trân trọng,
+{{ site_name }} — {{ province_name }}
+"""  # noqa: E501 (one line per paragraph of the e-mail)
+
 PAYMENT_RECEIVED_BODY = """Kính gửi: {{ owner_name }}
 
 {{ site_name }} đã nhận khoản thanh toán phí, lệ phí {{ amount }} (mã giao dịch {{ reference }}, lúc {{ paid_at|date:"H:i d/m/Y" }}) cho hồ sơ {{ dossier_code|default:"đang chờ tiếp nhận" }} (thủ tục: {{ procedure_name }}).
@@ -341,6 +381,21 @@ Trân trọng,
 """,  # noqa: E501 (one line per paragraph of the e-mail)
         "sms_body": ("Hồ sơ {{ dossier_code }}: đề nghị thực hiện nghĩa vụ tài chính để tiếp "
                      "tục giải quyết. Chi tiết: {{ tracking_url }}"),
+    },
+    {
+        "code": "result_revoked",
+        "name": "Thu hồi kết quả điện tử (gửi chủ hồ sơ)",
+        "email_subject": "[{{ site_name }}] Kết quả {{ result_code }} đã bị thu hồi",
+        "email_body": RESULT_REVOKED_BODY,
+        "sms_body": ("Kết quả {{ result_code }} đã bị thu hồi lúc "
+                     "{{ revoked_at|date:\"H:i d/m/Y\" }}. Chi tiết: {{ tracking_url }}"),
+    },
+    {
+        "code": "result_revoked_agency",
+        "name": "Thu hồi kết quả điện tử (gửi cơ quan đã tái sử dụng)",
+        "email_subject": "[{{ site_name }}] Kết quả {{ result_code }} đã bị thu hồi",
+        "email_body": RESULT_REVOKED_AGENCY_BODY,
+        "sms_body": "",
     },
     {
         "code": "deadline_alert",

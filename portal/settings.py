@@ -6,6 +6,8 @@ has a real worker and scheduler without any server. DEBUG is off unless asked fo
 SECRET_KEY (or SECRET_KEY_FILE) is required.
 """
 
+import hashlib
+import hmac
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -87,7 +89,36 @@ TRACKING_RATE = env.str("TRACKING_RATE", default="10/m")
 PORTAL_DEMO = env.bool("PORTAL_DEMO", default=DEBUG)
 # What `seed_demo` runs, in order: each app seeds its own part (dependencies point one way).
 PORTAL_DEMO_SEEDERS = ["portal.demo.seed_demo", "tthc.demo.seed_catalogue",
-                       "hoso.demo.seed_dossiers"]
+                       "hoso.signing.seed_demo_certificates", "hoso.demo.seed_dossiers"]
+
+# --- digitisation (hoso.services.digitisation) -----------------------------------------------
+# Pages one merged scan of a paper may have (the file limits of intake apply as well).
+DIGITISE_MAX_PAGES = env.int("DIGITISE_MAX_PAGES", default=100)
+
+# --- signed e-results (hoso.signing; DOMAIN-2025.md N35–N37) -------------------------------
+# The demo provincial CA issues agency certificates on first use: the demo and tests only.
+# Off, an agency without a certificate (database row or PKCS#12 file) cannot sign.
+ESIGN_DEMO_CA = env.bool("ESIGN_DEMO_CA", default=PORTAL_DEMO)
+# Encrypts the agencies' keys stored in the database (PKCS#8). Derived from SECRET_KEY when
+# unset: then changing SECRET_KEY makes the stored keys unreadable; set it in production.
+ESIGN_KEY_PASSPHRASE = env.str("ESIGN_KEY_PASSPHRASE", default="") or hmac.new(
+    SECRET_KEY.encode(), b"cong-mot-cua:esign-key-passphrase", hashlib.sha256).hexdigest()
+# Production keys: one PKCS#12 file per agency, `<agency code>.p12`, in this folder.
+ESIGN_PKCS12_DIR = env.str("ESIGN_PKCS12_DIR", default="")
+ESIGN_PKCS12_PASSPHRASE = env.str("ESIGN_PKCS12_PASSPHRASE", default="")
+if not ESIGN_PKCS12_PASSPHRASE and env.str("ESIGN_PKCS12_PASSPHRASE_FILE", default=""):
+    ESIGN_PKCS12_PASSPHRASE = Path(env.str("ESIGN_PKCS12_PASSPHRASE_FILE")).read_text(
+        encoding="utf-8").strip()
+# Root certificates (PEM or DER files) trusted besides the CA rows: the national CA's root.
+ESIGN_TRUST_ROOTS = env.list("ESIGN_TRUST_ROOTS", default=[])
+# RFC 3161 time-stamping authority: signatures become PAdES B-T. Empty: no timestamp.
+ESIGN_TSA_URL = env.str("ESIGN_TSA_URL", default="")
+ESIGN_TSA_TIMEOUT = env.int("ESIGN_TSA_TIMEOUT", default=10)
+# Dotted path of a callable returning a pyHanko TimeStamper, used instead of ESIGN_TSA_URL
+# (tests and benchmarks stamp in-process).
+ESIGN_TIMESTAMPER = env.str("ESIGN_TIMESTAMPER", default="")
+# Public verification of e-results (/xac-thuc/): requests per client address.
+VERIFY_RATE = env.str("VERIFY_RATE", default="30/m")
 
 # --- payments (thanhtoan; PAYMENTS.md) ------------------------------------------------------
 PAYMENT_PROVIDERS = env.list("PAYMENT_PROVIDERS", default=["cash", "transfer", "vnpay",

@@ -7,6 +7,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from hoso import api as hoso_api
+from hoso import eresult_api
 from portal import api, views
 from thanhtoan import api as payment_api
 from tthc import api as tthc_api
@@ -48,7 +49,7 @@ urlpatterns = [
     path("", include("thanhtoan.urls")),
     path("thu-tuc/", include("tthc.urls")),
     path("api/v1/", include((api.urlpatterns + tthc_api.urlpatterns + hoso_api.urlpatterns
-                             + payment_api.urlpatterns, "api"))),
+                             + eresult_api.urlpatterns + payment_api.urlpatterns, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("quan-tri/", admin.site.urls),

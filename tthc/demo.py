@@ -91,6 +91,30 @@ def configure_fee_timings() -> int:
     return count
 
 
+# The result codes of the wallet demo (DOMAIN.md §2 `MaKetQuaChinh`, `KQ.<code>.<6 digits>`):
+# the marital-status certificate (1.004873) becomes, in the citizen's wallet, a paper of type
+# XNTTHN, which marriage registration (1.000894) asks for, so the second dossier is offered
+# it instead of an upload. [K: illustrative codes; the catalogue read has no MaKetQuaChinh
+# for these procedures. G15 as in DOMAIN.md's example KQ.G15.000031]
+DEMO_RESULT_CODES = {
+    "1.004873": {"result_code": "KQ.G15.000045", "result_doc_type_code": "XNTTHN",
+                 "result_validity_months": 6},  # Luật Hộ tịch: valid 6 months
+    "1.000894": {"result_code": "KQ.G15.000031", "result_doc_type_code": "GCNKH"},
+    "1.001193": {"result_code": "KQ.G15.000001", "result_doc_type_code": "GKS"},
+}
+
+
+def configure_result_codes() -> int:
+    """Give the wallet demo's procedures their result codes (idempotent)."""
+    from django.utils import timezone
+
+    count = 0
+    for code, fields in DEMO_RESULT_CODES.items():
+        count += Procedure.objects.filter(national_code=code).exclude(**fields).update(
+            **fields, updated_at=timezone.now())
+    return count
+
+
 def seed_catalogue() -> dict[str, int]:
     with CATALOGUE.open("rb") as stream:
         report = import_records(read_records(stream, "json"))
@@ -100,4 +124,5 @@ def seed_catalogue() -> dict[str, int]:
     assign_departments()
     feature_eform_procedures()
     configure_fee_timings()
+    configure_result_codes()
     return {"procedures": Procedure.objects.count(), "fields": Field.objects.count()}

@@ -7,16 +7,6 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-def mark_digitised_papers(apps, schema_editor):
-    """Papers stored with a file before this migration are digitised (uploads and desk
-    scans) or reused (wallet, national source): one UPDATE per source."""
-    document = apps.get_model("hoso", "DossierDocument")
-    files = document.objects.filter(digitised=True)
-    files.filter(source__in=["upload", "desk_scan"]).update(digitisation="digitised")
-    files.filter(source="wallet").update(digitisation="reused_document")
-    files.filter(source="national_db").update(digitisation="national_source")
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -214,6 +204,7 @@ class Migration(migrations.Migration):
                 ('owner_id_number', models.CharField(max_length=30, verbose_name='số định danh chủ sở hữu')),
                 ('purpose', models.CharField(choices=[('suggest', 'Xem gợi ý giấy tờ cho hồ sơ'), ('download', 'Tải giấy tờ')], max_length=20, verbose_name='mục đích')),
                 ('at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='thời điểm')),
+                ('agency', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='portal.agency', verbose_name='cơ quan')),
                 ('dossier', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='hoso.dossier')),
                 ('officer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('wallet_document', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='hoso.walletdocument')),
@@ -282,5 +273,4 @@ class Migration(migrations.Migration):
             model_name='walletuse',
             index=models.Index(fields=['used_at'], name='wallet_use_at'),
         ),
-        migrations.RunPython(mark_digitised_papers, migrations.RunPython.noop),
     ]

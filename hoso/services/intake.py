@@ -28,6 +28,7 @@ from hoso.choices import (
     SlipVersion,
 )
 from hoso.models import Dossier, DossierDocument, private_storage
+from hoso.services import wallet
 from hoso.uploads import check_upload, cleanup_on_failure
 from hoso.workflow import apply_to_new, apply_transition
 from portal.calendar import get_calendar
@@ -74,6 +75,8 @@ class PaperIn:
     copies: int = 0
     file: UploadedFile | None = None
     source: str = DocumentSource.UPLOAD
+    # a paper of the owner's wallet taken instead of an upload (hoso.services.wallet)
+    wallet_document_id: int | None = None
 
 
 @dataclass
@@ -165,10 +168,14 @@ def _order_fees(dossier: Dossier, *, fresh: bool = False) -> None:
 
 def _paper_rows(dossier: Dossier, papers: list[PaperIn], documents: list[dict],
                 actor: User | None, stored: list[str],
-                existing: dict[int, DossierDocument] | None = None) -> list[DossierDocument]:
-    """The document rows for the papers handed in (files stored and checked), not saved: the
-    existing row of a position is reused (a draft), otherwise a new one."""
+                existing: dict[int, DossierDocument] | None = None,
+                wallet_owner: str | None = None) -> list[DossierDocument]:
+    """The document rows for the papers handed in (files stored and checked, wallet picks
+    checked), not saved: the existing row of a position is reused (a draft), otherwise a new
+    one. `wallet_owner`: whose wallet papers may be taken from (None: nobody's)."""
     required = {d["position"]: d for d in documents}
+    entries = wallet.entries_by_id(p.wallet_document_id for p in papers if p.file is None)
+    today = timezone.localdate()
     rows = []
     for paper in papers:
         spec = required.get(paper.position)
@@ -180,6 +187,13 @@ def _paper_rows(dossier: Dossier, papers: list[PaperIn], documents: list[dict],
         doc.source = paper.source
         if paper.file is not None:
             _attach_file(doc, paper, actor, stored)
+        elif paper.wallet_document_id is not None:
+            entry = wallet.check_pick(
+                entries.get(paper.wallet_document_id), owner_id_number=wallet_owner or "",
+                doc_type_code=spec["doc_type_code"], required_name=spec["name"], day=today)
+            _attach_wallet(doc, entry, actor)
+        elif doc.wallet_document_id is not None:
+            doc.source = DocumentSource.WALLET  # a draft's earlier pick stays
         rows.append(doc)
     return rows
 
@@ -193,34 +207,55 @@ def _check_total_size(sizes) -> None:
 def _store_papers(dossier: Dossier, papers: list[PaperIn], actor: User | None,
                   stored: list[str]) -> None:
     """Record the papers of a saved dossier (a draft): existing rows are updated, new ones
-    inserted in one statement."""
+    inserted in one statement. Wallet papers may come from the account's own wallet only,
+    for a dossier it files for itself."""
     existing = {d.position: d for d in dossier.documents.all()}
+    own = dossier.owner_id_number if dossier.owner_id_number in wallet.owner_ids_of(actor) \
+        else None
     rows = _paper_rows(dossier, papers, _documents_of(dossier.procedure), actor, stored,
-                       existing)
+                       existing, wallet_owner=own)
     for doc in rows:
         doc.dossier = dossier
         if doc.pk:
             doc.save()
     DossierDocument.objects.bulk_create([doc for doc in rows if not doc.pk])
-    if any(paper.file is not None for paper in papers):
-        _check_total_size(DossierDocument.objects.filter(dossier=dossier)
+    if any(paper.file is not None for paper in papers):  # wallet papers are not uploads
+        _check_total_size(DossierDocument.objects.filter(dossier=dossier,
+                                                         wallet_document__isnull=True)
                           .values_list("size", flat=True))
+
+
+def _release_old_file(doc: DossierDocument, new_name: str) -> None:
+    """Delete the paper's previous file after commit, when it gets another one, unless that
+    file belongs to the wallet (a reused paper, or one put in the wallet): shared files are
+    never deleted through a dossier."""
+    old_name = doc.file.name if doc.file else ""
+    if old_name and old_name != new_name and not wallet.file_is_shared(doc):
+        transaction.on_commit(lambda n=old_name: private_storage.delete(n))
 
 
 def _attach_file(doc: DossierDocument, paper: PaperIn, actor: User | None,
                  stored: list[str]) -> None:
+    if paper.wallet_document_id is not None:
+        raise InvalidInput("file_and_wallet", _(
+            "Mỗi giấy tờ chỉ chọn một cách: tải tệp lên hoặc dùng giấy tờ trong kho dữ liệu."))
     checked = check_upload(paper.file)
-    old_name = doc.file.name if doc.file else ""
     name = private_storage.save(
         f"dossiers/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{checked.extension}", paper.file)
     stored.append(name)
+    _release_old_file(doc, name)
+    wallet.forget_wallet(doc)
     doc.file.name = name
     doc.original_filename = (paper.file.name or "")[:255]
     doc.content_type, doc.size, doc.sha256 = checked.content_type, checked.size, checked.sha256
     doc.digitised = True
     doc.uploaded_by = actor
-    if old_name:
-        transaction.on_commit(lambda n=old_name: private_storage.delete(n))
+
+
+def _attach_wallet(doc: DossierDocument, entry, actor: User | None) -> None:
+    """The paper answered by a wallet entry: its file shared, not copied."""
+    _release_old_file(doc, entry.file.name)
+    wallet.take_from_wallet(doc, entry, actor)
 
 
 def add_papers(dossier: Dossier, papers: list[PaperIn], actor: User | None,
@@ -243,24 +278,28 @@ def _documents_of(procedure: Procedure) -> list[dict]:
     return procedure.terms_snapshot()["documents"]
 
 
-def _missing(documents: list[dict], have: dict[int, DossierDocument], *, need_files: bool
-             ) -> list[str]:
-    """Names of the required documents not handed in: with a file (online), or as a paper or
-    a scan (at the desk)."""
+# The catalogue's codes of application forms (tờ khai: TK-KS, TK-KH, TK-TTHN …). Online, a
+# procedure's e-form filled in is that form: no file of it is needed.
+APPLICATION_FORM_PREFIX = "TK-"
+
+
+def _missing(documents: list[dict], have: dict[int, DossierDocument], *, need_files: bool,
+             eform_filled: bool = False) -> list[str]:
+    """Names of the required documents not handed in: with a file or a wallet paper (online;
+    the application form by the e-form filled in, `eform_filled`), or as a paper, a scan or a
+    wallet paper (at the desk)."""
     missing = []
     for spec in documents:
+        if eform_filled and (spec["doc_type_code"] or "").startswith(APPLICATION_FORM_PREFIX):
+            continue
         doc = have.get(spec["position"])
+        has_file = doc is not None and (bool(doc.file) or doc.wallet_document_id is not None)
         handed_in = doc is not None and (
-            bool(doc.file) if need_files else (doc.originals_received + doc.copies_received > 0
-                                               or bool(doc.file)))
+            has_file if need_files else (doc.originals_received + doc.copies_received > 0
+                                         or has_file))
         if spec["required"] and not handed_in:
             missing.append(spec["name"])
     return missing
-
-
-def _missing_papers(dossier: Dossier, *, need_files: bool) -> list[str]:
-    return _missing(_documents_of(dossier.procedure),
-                    {d.position: d for d in dossier.documents.all()}, need_files=need_files)
 
 
 def _check_channel(procedure: Procedure, channel: str) -> None:
@@ -364,9 +403,15 @@ def submit_online(*, dossier_id: int, account: User, idempotency_key: str = "") 
         dossier = Dossier.objects.select_for_update().select_related("procedure").get(
             pk=dossier_id, account=account)
         problems = _form_problems(dossier.procedure, dossier.form_data)
-        missing = _missing_papers(dossier, need_files=True)
+        papers = list(dossier.documents.select_related("wallet_document"))
+        missing = _missing(_documents_of(dossier.procedure),
+                           {d.position: d for d in papers}, need_files=True,
+                           eform_filled=bool(dossier.procedure.eform_schema
+                                             and dossier.form_data))
         if missing:
             problems.append(_("Còn thiếu giấy tờ: %(names)s.") % {"names": "; ".join(missing)})
+        problems += wallet.stale_picks(papers, owner_id_number=dossier.owner_id_number,
+                                       day=timezone.localdate())
         if problems:
             raise InvalidInput("incomplete_dossier", " ".join(problems))
         now = timezone.now()
@@ -386,6 +431,7 @@ def submit_online(*, dossier_id: int, account: User, idempotency_key: str = "") 
                 submitted = apply_transition(dossier_id=dossier.pk, action=action,
                                              actor=account, agency=dossier.receiving_agency,
                                              changes=changes)
+                wallet.record_uses(papers, dossier=submitted, used_by=account, at=now)
                 _order_fees(submitted)
                 return submitted
         except IntegrityError:  # the same key raced in from a retried request
@@ -413,8 +459,9 @@ def intake_at_desk(*, officer: User, request: IntakeRequest, channel: str = Chan
         for paper in request.papers:
             if paper.file is not None:
                 paper.source = DocumentSource.DESK_SCAN
-        documents = _paper_rows(dossier, request.papers, terms["documents"], officer, stored)
-        _check_total_size(doc.size or 0 for doc in documents)
+        documents = _paper_rows(dossier, request.papers, terms["documents"], officer, stored,
+                                wallet_owner=dossier.owner_id_number)
+        _check_total_size(doc.size or 0 for doc in documents if doc.wallet_document_id is None)
         missing = _missing(terms["documents"], {doc.position: doc for doc in documents},
                            need_files=False)
         if missing:
@@ -425,6 +472,7 @@ def intake_at_desk(*, officer: User, request: IntakeRequest, channel: str = Chan
         for doc in documents:
             doc.dossier = dossier
         DossierDocument.objects.bulk_create(documents)
+        wallet.record_uses(documents, dossier=dossier, used_by=officer, at=dossier.received_at)
         # the payment order before the code: numbering stays the receipt's last statement,
         # so the day's counter row is locked only for it and the commit
         _order_fees(dossier, fresh=True)

@@ -7,7 +7,8 @@ from django.utils.module_loading import import_string
 from portal import demo
 
 LABELS = {"agencies": "cơ quan", "calendar_days": "ngày lịch", "users": "tài khoản",
-          "procedures": "thủ tục", "fields": "lĩnh vực", "dossiers": "hồ sơ"}
+          "procedures": "thủ tục", "fields": "lĩnh vực", "dossiers": "hồ sơ",
+          "certificates": "chứng thư số"}
 
 
 class Command(BaseCommand):
