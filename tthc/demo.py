@@ -95,12 +95,13 @@ def configure_fee_timings() -> int:
 # the marital-status certificate (1.004873) becomes, in the citizen's wallet, a paper of type
 # XNTTHN, which marriage registration (1.000894) asks for, so the second dossier is offered
 # it instead of an upload. [K: illustrative codes; the catalogue read has no MaKetQuaChinh
-# for these procedures. G15 as in DOMAIN.md's example KQ.G15.000031]
+# for the other procedures. G15 as in DOMAIN.md's example KQ.G15.000031]
 DEMO_RESULT_CODES = {
     "1.004873": {"result_code": "KQ.G15.000045", "result_doc_type_code": "XNTTHN",
                  "result_validity_months": 6},  # Luật Hộ tịch: valid 6 months
-    "1.000894": {"result_code": "KQ.G15.000031", "result_doc_type_code": "GCNKH"},
-    "1.001193": {"result_code": "KQ.G15.000001", "result_doc_type_code": "GKS"},
+    "1.000894": {"result_code": "KQ.G15.000001", "result_doc_type_code": "GCNKH"},
+    # DOMAIN.md's example is TH's birth-registration result code
+    "1.001193": {"result_code": "KQ.G15.000031", "result_doc_type_code": "GKS"},
 }
 
 
