@@ -209,6 +209,64 @@ def test_open_only_generates_open_dossiers_in_every_deadline_state():
         assert run_job("near_due_scan").counts["steps"] > 0
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_history_around_the_dossiers_is_what_the_reports_count():
+    """Issue 9 item 8: papers in every digitisation state, e-results, wallet reuse by the same
+    owner, ratings and fee payments, in realistic proportions and consistent with the
+    dossiers (what the services would have written)."""
+    from django.db.models import Count, F, Q
+
+    from hoso.choices import DigitisationState, DocumentSource
+    from hoso.models import DossierDocument, Rating, Result, WalletDocument, WalletUse
+    from thanhtoan.models import PaymentOrder
+
+    with time_machine.travel(NOW, tick=False):
+        demo.seed_demo()
+        tthc_demo.seed_catalogue()
+        call_command("generate_dossiers", seed=11, verbosity=0, count=3000, years=0.3,
+                     batch_size=1000)
+    received = Dossier.objects.exclude(received_at=None)
+    # every received dossier has the papers its terms list, no dossier before receipt has any
+    papers = received.annotate(n=Count("documents")).values_list("n", "terms")
+    assert all(n == len(terms.get("documents", [])) for n, terms in papers)
+    assert not DossierDocument.objects.filter(dossier__received_at=None).exists()
+    states = Counter(DossierDocument.objects.values_list("digitisation", flat=True))
+    total = sum(states.values())
+    assert 0.6 < states[DigitisationState.DIGITISED] / total < 0.9
+    assert 0.005 < states[DigitisationState.NATIONAL_SOURCE] / total < 0.06
+    assert states[DigitisationState.REUSED_DOCUMENT] + states[DigitisationState.REUSED_RESULT]
+    assert not DossierDocument.objects.filter(
+        digitisation=DigitisationState.DIGITISED, digital_code="").exists()
+    # reuse: the wallet entry is the dossier owner's, made from an earlier dossier, used once
+    uses = WalletUse.objects.select_related("wallet_document", "dossier", "document")
+    assert uses.count() == DossierDocument.objects.filter(source=DocumentSource.WALLET).count()
+    for use in uses:
+        entry = use.wallet_document
+        assert entry.owner_id_number == use.dossier.owner_id_number
+        assert use.document.wallet_document_id == entry.pk
+        assert entry.source_dossier.received_at < use.dossier.received_at
+    assert WalletDocument.objects.filter(source_result__isnull=False).exists()
+    # results: one per resolved or returned dossier, most of them signed e-results
+    finished = received.filter(status__in=[DossierStatus.RESOLVED, DossierStatus.RETURNED])
+    assert Result.objects.count() == finished.count()
+    assert 0.6 < Result.objects.filter(electronic=True).count() / finished.count() < 0.9
+    assert not Result.objects.exclude(signed_at=F("dossier__finished_at")).filter(
+        electronic=True).exists()
+    # ratings only after return; withdrawn dossiers ended their clock
+    assert not Rating.objects.exclude(dossier__status=DossierStatus.RETURNED).exists()
+    assert Rating.objects.exists()
+    assert not Dossier.objects.filter(status=DossierStatus.WITHDRAWN, finished_at=None).exists()
+    # payments: fee-bearing received dossiers have an order; paid ones a paid attempt and the
+    # dossier's paid time; some paid online
+    orders = PaymentOrder.objects.all()
+    assert orders.count() == received.filter(fee_total__gt=0).count()
+    assert not orders.filter(status="paid", paid_attempt=None).exists()
+    assert not orders.filter(status="paid").exclude(dossier__fee_paid_at=F("paid_at")).exists()
+    assert orders.filter(Q(status="paid") & Q(method="online")).exists()
+    assert not received.filter(fee_total__gt=0, fee_paid_at__isnull=False).exclude(
+        payments__status="paid").exists()
+
+
 @pytest.mark.django_db
 def test_it_asks_for_the_demo_province_first():
     with pytest.raises(CommandError, match="seed_demo"):

@@ -31,6 +31,12 @@ What the rows look like (DESIGN.md §6; the demo province of `seed_demo` must be
   (`Apology`, sent with a new appointment beside the original due time, or a draft waiting for
   the leader); `--open-only` makes every dossier open, received within its procedure's time
   (LATE_SHARE already past it): the deadline benchmark's million open dossiers;
+- around each received dossier, what the reports count (`_history.py`): its papers in every
+  digitisation state (scanned at the desk, uploads confirmed or not, a national source, reused
+  from the wallet of the same owner — a repeat applicant — with the wallet entry and its use),
+  one result for each resolved or returned dossier (three in four a signed e-result), ratings
+  for a third of the returned ones, and the fee payment of fee-bearing dossiers (mostly paid,
+  online for most online dossiers) with the dossier's paid time;
 - one `DossierEvent` per dossier for the receipt (or the submission, if not yet received), and
   one for the last status change when there is one; `terms` is the procedure's
   `terms_snapshot()` taken once per procedure and shared by its dossiers, without the e-form
@@ -73,6 +79,7 @@ from hoso.choices import (
     ResultDelivery,
 )
 from hoso.codes import format_code
+from hoso.management.commands._history import History
 from hoso.routing import locality
 from hoso.services.intake import due_time, fee_preview, slip_version_on
 from portal.calendar import TZ, WorkCalendar, get_calendar, parse_working_hours
@@ -161,7 +168,8 @@ DOSSIER_COLUMNS = (
     "fee_total", "idempotency_key", "refusal_reason", "completion_request", "submitted_at",
     "intake_due_at", "received_at", "clock_start_at", "due_at", "finished_at", "returned_at",
     "created_at", "updated_at", "kpi_due_at", "handling_agency_id", "current_step_id",
-    "assignee_id", "paused_at", "supplement_count", "extended_due_at", "apology_count")
+    "assignee_id", "paused_at", "supplement_count", "extended_due_at", "apology_count",
+    "fee_paid_at")
 # A dossier in progress holds one open processing step (what the deadline jobs look at).
 STEP_COLUMNS = ("id", "dossier_id", "position", "name", "role", "agency_id", "assignee_id",
                 "started_at", "due_at", "outcome", "note")
@@ -329,7 +337,9 @@ class Draft:
     __slots__ = ("address", "business", "channel", "code", "delivery", "deciding", "due", "email",
                  "final", "finished", "id", "idue", "kind", "name", "owner_id", "phone",
                  "postal", "received", "receiving", "returned", "status", "step_id",
-                 "submitted", "submitter", "unit", "paused", "apology", "step_due")
+                 "submitted", "submitter", "unit", "paused", "apology", "step_due",
+                 # the history around it (_history.History)
+                 "eresult", "result_id", "result_wallet", "fee_paid")
 
 
 class Generator:
@@ -437,6 +447,8 @@ class Generator:
                  or p.agency.kind == AgencyKind.SERVICE_CENTRE]
         self.desks = sorted(desks, key=lambda p: p.agency.code)
         memberships = AgencyMembership.objects.filter(agency__in=list(self._places)).order_by("pk")
+        # who added a result where the generator knows no officer of the agency
+        self.any_officer = memberships.values_list("user_id", flat=True).first()
         for agency_id, user_id, role in memberships.values_list("agency_id", "user_id", "role"):
             place = self._places[agency_id]
             if role == Role.DESK_OFFICER:
@@ -528,7 +540,7 @@ class Generator:
         """Submission, receipt, due time, result and return, and the status they give now."""
         rng, kind = self.rng, d.kind
         d.submitted = d.idue = d.finished = d.returned = d.final = None
-        d.paused = d.apology = d.step_due = None
+        d.paused = d.apology = d.step_due = d.fee_paid = None
         d.status = DossierStatus.RECEIVED
         d.delivery = ResultDelivery.DESK
         d.postal = None
@@ -572,7 +584,7 @@ class Generator:
                        DossierStatus.REFUSED, d.finished, processor)
         elif fate < REFUSED_SHARE + WITHDRAWN_SHARE and w_done <= w_now:
             at = clock.to_t(w_received + int((w_done - w_received) * rng.random()), end=True)
-            d.status = DossierStatus.WITHDRAWN
+            d.status, d.finished = DossierStatus.WITHDRAWN, at  # withdrawal ends the clock
             d.final = (Action.WITHDRAW, DossierStatus.IN_PROGRESS, DossierStatus.WITHDRAWN, at,
                        None)
         elif w_back <= w_now:
@@ -652,6 +664,10 @@ class Generator:
                            "FROM generate_series(1, %s)", [len(drafts)])
             for d, (pk,) in zip(drafts, cursor.fetchall(), strict=True):
                 d.id, d.step_id = pk, None
+            history = History(self, drafts)
+            with self.python:
+                history.plan()
+            history.take_ids(cursor)
             working = [d for d in drafts if d.status == DossierStatus.IN_PROGRESS and d.final]
             if working:
                 cursor.execute("SELECT nextval(pg_get_serial_sequence('hoso_dossierstep', "
@@ -671,6 +687,8 @@ class Generator:
             if waiting:
                 cursor.copy_expert(_copy_sql("hoso_supplementrequest", SUPPLEMENT_COLUMNS),
                                    io.StringIO("".join(map(self._supplement_line, waiting))))
+            with self.python:
+                history.copy(cursor, _copy_sql)
             sorry = [d for d in drafts if d.apology is not None]
             if sorry:
                 cursor.copy_expert(_copy_sql("hoso_apology", APOLOGY_COLUMNS),
@@ -703,7 +721,8 @@ class Generator:
             NULL if d.step_id is None else str(d.step_id),
             NULL if d.step_id is None or d.final[4] is None else str(d.final[4]),
             stamp(d.paused), "0" if d.paused is None else "1",
-            NULL if sent is None else stamp(sent[3]), "0" if sent is None else "1")) + "\n"
+            NULL if sent is None else stamp(sent[3]), "0" if sent is None else "1",
+            stamp(d.fee_paid))) + "\n"
 
     def _step_line(self, d: Draft) -> str:
         """The open processing step of a dossier in progress (STEP_COLUMNS)."""
