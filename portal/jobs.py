@@ -22,6 +22,7 @@ JOBS: dict[str, str] = {
     "overdue_sweep": "hoso.jobs.overdue_sweep",
     "apology_check": "hoso.jobs.apology_check",
     "duty_report": "baocao.services.take_duty_report",
+    "kpi_snapshot": "baocao.snapshots.scheduled_snapshot",
     "payment_poll": "thanhtoan.services.poll_pending",
 }
 

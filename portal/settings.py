@@ -62,6 +62,11 @@ PORTAL_DUTY_REPORT_RECIPIENTS = env.list("PORTAL_DUTY_REPORT_RECIPIENTS", defaul
 # The new appointment an apology draft suggests, after the due time (leaders change it) [K].
 PORTAL_APOLOGY_SUGGESTED_WORKING_DAYS = env.int("PORTAL_APOLOGY_SUGGESTED_WORKING_DAYS",
                                                 default=2)
+# The seeds' KPI targets in % (issue 9, baocao.kpis): the default target of each KPI by id.
+REPORT_KPI_TARGETS = {"online_dossiers": 50, "online_procedures_with_dossiers": 80,
+                      "digitised_dossiers": 100, "on_time": 100}
+# A report over more days than this, or for a whole province, runs in the background (issue 9).
+REPORT_BACKGROUND_DAYS = env.int("REPORT_BACKGROUND_DAYS", default=92)
 
 # Public address of the portal, printed in QR codes and e-mails (tracking links).
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
@@ -291,6 +296,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.run_job", "args": ["duty_report"],
         "schedule": crontab(hour=16, minute=30, day_of_month="*/2"),
     },
+    "job-kpi-snapshot": {  # every KPI × every agency, every 2 days at 16:30 local time
+        "task": "portal.run_job", "args": ["kpi_snapshot"],
+        "schedule": crontab(hour=16, minute=30, day_of_month="*/2"),
+    },
     "job-overdue-sweep": {
         "task": "portal.run_job", "args": ["overdue_sweep"],
         "schedule": timedelta(minutes=15),
@@ -447,3 +456,5 @@ if not SMS_HTTP_TOKEN and env.str("SMS_HTTP_TOKEN_FILE", default=""):
 SMS_HTTP_TIMEOUT = env.float("SMS_HTTP_TIMEOUT", default=10.0)
 # The registered brand name (or number) messages are sent from.
 SMS_SENDER = env.str("SMS_SENDER", default="MOTCUA")
+# The 766-style score's groups, indicators, maxima, thresholds and grade bands (baocao.score766).
+SCORE_766_CONFIG = env.str("SCORE_766_CONFIG", default=str(BASE_DIR / "baocao/data/score766.json"))
