@@ -23,7 +23,7 @@ from portal.choices import AgencyLevel
 from portal.models import Agency
 from tthc.models import Field, Procedure, ProcedureLevel, Workflow
 
-KIND = "procedure_counts"
+KIND = "procedure_count"  # ReportExport.kind of its frozen exports
 TITLE = "TỔNG HỢP SỐ LƯỢNG THỦ TỤC HÀNH CHÍNH"
 FORM = "Biểu II.07b/VPCP/KSTT"
 LEVELS = (AgencyLevel.PROVINCE, AgencyLevel.DISTRICT, AgencyLevel.COMMUNE)

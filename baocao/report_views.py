@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
-from baocao import exports, handling, report_jobs
+from baocao import exports, handling, procedure_counts, report_jobs
 from baocao.definitions import (
     CALENDAR,
     CUSTOM,
@@ -238,6 +238,10 @@ def report_export(request: HttpRequest, pk: int) -> HttpResponse:
     export = _export_for(request, pk)
     if export is None:
         return _forbidden(request)
+    if export.kind == procedure_counts.KIND:  # Biểu II.07b: its own table and recomputation
+        from baocao.procedure_count_views import show_export
+
+        return show_export(request, export)
     data = export.data
     context = {"export": export, "data": data, "sections": exports.display_sections(data),
                "total": exports.display_row(data["total"]), "groups": handling.COLUMN_GROUPS,

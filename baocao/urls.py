@@ -1,6 +1,14 @@
 from django.urls import path
 
-from baocao import dashboard_views, kpi_views, report_views, score_views, transparency, views
+from baocao import (
+    dashboard_views,
+    kpi_views,
+    procedure_count_views,
+    report_views,
+    score_views,
+    transparency,
+    views,
+)
 
 app_name = "baocao"
 
@@ -9,6 +17,10 @@ urlpatterns = [
     path("bao-cao/qua-han/", views.overdue_board, name="overdue_board"),
     path("bao-cao/ket-qua-giai-quyet/", report_views.handling_report, name="handling_report"),
     path("bao-cao/ho-so/", report_views.report_dossiers, name="report_dossiers"),
+    path("bao-cao/so-luong-tthc/", procedure_count_views.procedure_count_page,
+         name="procedure_count"),
+    path("bao-cao/so-luong-tthc/xuat/", procedure_count_views.export_procedure_count,
+         name="export_procedure_count"),
     path("bao-cao/xuat/", report_views.export_report, name="export_report"),
     path("bao-cao/da-xuat/", report_views.report_exports, name="report_exports"),
     path("bao-cao/da-xuat/<int:pk>/", report_views.report_export, name="report_export"),

@@ -11,7 +11,7 @@ from typing import IO
 
 from django.contrib.postgres.aggregates import StringAgg
 from django.db import connection
-from django.db.models import Aggregate, CharField, OuterRef, QuerySet, Subquery
+from django.db.models import Aggregate, CharField, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -79,12 +79,32 @@ def period_bounds(date_from: dt.date, date_to: dt.date) -> tuple[dt.datetime, dt
     return start, end
 
 
+VIEW_PERMS = ("portal.view_dossier", "portal.view_reports")
+
+
+def register_agency_ids(user) -> frozenset[int]:
+    """The agencies whose register the user may read: where they may view dossiers or view
+    reports (a report viewer over a subtree reads the register of that subtree). Both sets
+    are already expanded to subtrees and cached (portal.permissions)."""
+    from portal.permissions import agency_ids_with_perm
+
+    return frozenset().union(*(agency_ids_with_perm(user, perm) for perm in VIEW_PERMS))
+
+
+def _visible(user) -> QuerySet[Dossier]:
+    """Dossier.objects.visible_to(user) widened to the agencies of register_agency_ids."""
+    agencies = sorted(register_agency_ids(user))
+    return Dossier.objects.filter(Q(receiving_agency__in=agencies)
+                                  | Q(deciding_agency__in=agencies)
+                                  | Q(handling_agency__in=agencies))
+
+
 def register_queryset(user, agency: Agency, date_from: dt.date,
                       date_to: dt.date) -> QuerySet[Dossier]:
     """The dossiers received by `agency` or an agency under it in the period, as far as the
     user may see them, oldest receipt first; results' numbers annotated (one query)."""
     start, end = period_bounds(date_from, date_to)
-    return (Dossier.objects.visible_to(user)
+    return (_visible(user)
             .filter(receiving_agency__path__startswith=agency.path,
                     received_at__gte=start, received_at__lt=end)
             .select_related("procedure", "deciding_agency")
@@ -215,10 +235,11 @@ STATUS_COLUMN = 11  # "Tình trạng", 0-based: printed red when overdue
 
 
 def write_workbook(out: IO[bytes], agency: Agency, date_from: dt.date, date_to: dt.date,
-                   rows: Iterable[RegisterRow]) -> None:
+                   rows: Iterable[RegisterRow], *, label: str = "") -> None:
     """Write the register as an XLSX workbook to `out`, row by row (openpyxl's write-only
     mode: memory stays flat however many dossiers): title, agency, period, a frozen header
-    repeated on every printed page, wrapped text, widths fitted to the columns."""
+    repeated on every printed page, wrapped text, widths fitted to the columns. `label`
+    names the period when it was chosen as a reporting period (GRIS, calendar)."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(_("Sổ theo dõi hồ sơ"))
     for index, (_header, width) in enumerate(COLUMNS, start=1):
@@ -239,7 +260,7 @@ def write_workbook(out: IO[bytes], agency: Agency, date_from: dt.date, date_to: 
 
     ws.append([cell(_("SỔ THEO DÕI HỒ SƠ"), font=Font(bold=True, size=14))])
     ws.append([cell(agency.name, font=Font(bold=True))])
-    ws.append([cell(period_text(date_from, date_to), font=Font(italic=True))])
+    ws.append([cell(label or period_text(date_from, date_to), font=Font(italic=True))])
     thin = Side(style="thin", color="999999")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     wrap = Alignment(wrap_text=True, vertical="top")
