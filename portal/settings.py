@@ -94,7 +94,8 @@ TRACKING_RATE = env.str("TRACKING_RATE", default="10/m")
 PORTAL_DEMO = env.bool("PORTAL_DEMO", default=DEBUG)
 # What `seed_demo` runs, in order: each app seeds its own part (dependencies point one way).
 PORTAL_DEMO_SEEDERS = ["portal.demo.seed_demo", "tthc.demo.seed_catalogue",
-                       "hoso.signing.seed_demo_certificates", "hoso.demo.seed_dossiers"]
+                       "hoso.signing.seed_demo_certificates", "hoso.demo.seed_dossiers",
+                       "hoso.demo_history.seed_history"]
 
 # --- digitisation (hoso.services.digitisation) -----------------------------------------------
 # Pages one merged scan of a paper may have (the file limits of intake apply as well).

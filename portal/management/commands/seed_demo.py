@@ -8,7 +8,8 @@ from portal import demo
 
 LABELS = {"agencies": "cơ quan", "calendar_days": "ngày lịch", "users": "tài khoản",
           "procedures": "thủ tục", "fields": "lĩnh vực", "dossiers": "hồ sơ",
-          "certificates": "chứng thư số"}
+          "certificates": "chứng thư số", "history_dossiers": "hồ sơ lịch sử",
+          "snapshots": "lần chụp chỉ số"}
 
 
 class Command(BaseCommand):
