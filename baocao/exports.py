@@ -197,19 +197,26 @@ def export_handling(agency: Agency, period: Period, fmt: str, user) -> ReportExp
     if fmt not in FORMATS:
         raise InvalidInput("bad_export_format", BAD_FORMAT)
     report = handling.handling_report(agency, period)
-    data = report.to_data()
+    return freeze(kind=handling.KIND, title=report.title, form="II06a", agency=agency,
+                  period=period, data=report.to_data(), fmt=fmt, user=user,
+                  render=render_file)
+
+
+def freeze(*, kind: str, title: str, form: str, agency: Agency, period: Period, data: dict,
+           fmt: str, user, render) -> ReportExport:
+    """Render the file of a report from its cells (`render(data, fmt, created_at=)`) and store
+    both, with the SHA-256 of the file, the parameters and the code version, in one
+    transaction: the export as it was sent, shown again later exactly so."""
     now = timezone.now()
-    content = render_file(data, fmt, created_at=now)
-    digest = hashlib.sha256(content).hexdigest()
+    content = render(data, fmt, created_at=now)
     with transaction.atomic():
         export = ReportExport(
-            kind=handling.KIND, title=report.title, agency=agency,
-            period_start=period.start, period_end=period.end,
-            params={"agency_id": agency.pk, "period": period.as_params()},
-            data=data, format=fmt, sha256=digest, code_version=code_version(),
-            created_by=user, created_at=now)
+            kind=kind, title=title, agency=agency, period_start=period.start,
+            period_end=period.end, params={"agency_id": agency.pk, "period": period.as_params()},
+            data=data, format=fmt, sha256=hashlib.sha256(content).hexdigest(),
+            code_version=code_version(), created_by=user, created_at=now)
         stamp = timezone.localtime(now).strftime("%Y%m%d-%H%M%S")
-        export.file.save(f"bieu-II06a-{agency.code}-{stamp}.{fmt}", ContentFile(content),
+        export.file.save(f"bieu-{form}-{agency.code}-{stamp}.{fmt}", ContentFile(content),
                          save=False)
         export.save()
     return export

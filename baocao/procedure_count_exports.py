@@ -9,20 +9,16 @@ counts the catalogue (one query), so it is always exported at once, never as a b
 
 from __future__ import annotations
 
-import hashlib
 import io
 
-from django.core.files.base import ContentFile
-from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from baocao import exports, procedure_counts
 from baocao.definitions import Period, period_from_params
-from baocao.exports import BAD_FORMAT, FORMATS, CellChange, code_version, display_row
+from baocao.exports import BAD_FORMAT, FORMATS, CellChange, display_row, freeze
 from baocao.models import ReportExport
 from baocao.procedure_counts import FORM, GROUPS, SUB_HEADINGS, TITLE
 from portal.errors import InvalidInput
@@ -168,22 +164,10 @@ def export_procedure_count(agency: Agency, period: Period, fmt: str, user) -> Re
     file and the code version. One transaction."""
     if fmt not in FORMATS:
         raise InvalidInput("bad_export_format", BAD_FORMAT)
-    data = procedure_counts.procedure_count_report(agency, period).to_data()
-    now = timezone.now()
-    content = render_file(data, fmt, created_at=now)
-    digest = hashlib.sha256(content).hexdigest()
-    with transaction.atomic():
-        export = ReportExport(
-            kind=EXPORT_KIND, title=TITLE.capitalize(), agency=agency,
-            period_start=period.start, period_end=period.end,
-            params={"agency_id": agency.pk, "period": period.as_params()},
-            data=data, format=fmt, sha256=digest, code_version=code_version(),
-            created_by=user, created_at=now)
-        stamp = timezone.localtime(now).strftime("%Y%m%d-%H%M%S")
-        export.file.save(f"bieu-II07b-{agency.code}-{stamp}.{fmt}", ContentFile(content),
-                         save=False)
-        export.save()
-    return export
+    return freeze(kind=EXPORT_KIND, title=TITLE.capitalize(), form="II07b", agency=agency,
+                  period=period,
+                  data=procedure_counts.procedure_count_report(agency, period).to_data(),
+                  fmt=fmt, user=user, render=render_file)
 
 
 def _rows(data: dict) -> list[dict]:
