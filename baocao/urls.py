@@ -15,6 +15,7 @@ app_name = "baocao"
 urlpatterns = [
     path("bao-cao/tinh-hinh-2-ngay/", views.duty_reports, name="duty_reports"),
     path("bao-cao/qua-han/", views.overdue_board, name="overdue_board"),
+    path("bao-cao/ho-so/<int:dossier_id>/", views.dossier_trace, name="dossier_trace"),
     path("bao-cao/ket-qua-giai-quyet/", report_views.handling_report, name="handling_report"),
     path("bao-cao/ho-so/", report_views.report_dossiers, name="report_dossiers"),
     path("bao-cao/so-luong-tthc/", procedure_count_views.procedure_count_page,

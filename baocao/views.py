@@ -1,16 +1,18 @@
-"""Report pages for those who watch the reports: the 2-day duty reports and the provincial
-overdue board."""
+"""Report pages for those who watch the reports: the 2-day duty reports, the provincial
+overdue board, and the progress of one dossier behind a number."""
 
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils.http import urlencode
 
 from baocao import selectors
 from baocao.models import DutyReport
 from baocao.services import COLUMN_TITLES, COLUMNS
+from hoso import selectors as dossier_selectors
+from hoso.models import Dossier
 from portal.choices import Role
 from portal.permissions import agency_ids_with_perm
 from portal.views import role_required
@@ -60,4 +62,28 @@ def overdue_board(request: HttpRequest) -> HttpResponse:
         "notice": notice,
         "page": page,
         "query_string": urlencode({"co_quan": chosen}) if chosen else "",
+    })
+
+
+@role_required(Role.REPORT_VIEWER, Role.LEADER, Role.ADMINISTRATOR)
+def dossier_trace(request: HttpRequest, dossier_id: int) -> HttpResponse:
+    """Where a number of a report leads: one dossier's progress (procedure, agencies, times,
+    the handovers and the history), without the applicant's personal data or papers — the
+    viewer watches the agencies' work, not the citizens. An officer who may open the dossier
+    itself is sent to its page."""
+    dossier = (Dossier.objects.filter(pk=dossier_id)
+               .select_related("procedure", "receiving_agency", "deciding_agency",
+                               "handling_agency").first())
+    if dossier is None:
+        raise Http404
+    if dossier_selectors.can_view(request.user, dossier):
+        return redirect("hoso:officer_dossier", dossier_id=dossier.pk)
+    mine = agency_ids_with_perm(request.user, "portal.view_reports")
+    if not {dossier.receiving_agency_id, dossier.deciding_agency_id,
+            dossier.handling_agency_id} & mine:
+        raise Http404
+    return render(request, "baocao/dossier_trace.html", {
+        "dossier": dossier,
+        "steps": dossier.steps.select_related("agency").order_by("started_at", "pk"),
+        "events": dossier.events.select_related("agency").order_by("at", "pk"),
     })

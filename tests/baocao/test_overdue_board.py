@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from baocao import selectors
 from baocao.views import AGENCY_NOT_YOURS
+from hoso.choices import DossierStatus
 from hoso.services import intake, processing
 from portal.choices import Role
 from portal.jobs import run_job
@@ -86,7 +87,7 @@ def test_a_viewer_sees_only_the_overdue_dossiers_of_their_agencies(
     assert "07/12/2026 09:00" in page  # the due time, local time
     assert "09/12/2026 09:00" in page  # "phát hiện quá hạn lúc": when the sweep found it
     assert "Đã tiếp nhận" in page
-    assert reverse("hoso:officer_dossier", args=[in_a1.pk]) in page
+    assert reverse("baocao:dossier_trace", args=[in_a1.pk]) in page
     everything = board(client, province_viewer)
     assert sorted(codes(everything)) == sorted([in_a1.code, in_b1.code])
     assert summary(everything) == {"UBND xã A1": 1, "UBND xã B1": 1}
@@ -219,3 +220,28 @@ def test_a_citizen_is_refused(client, citizen):
 def test_the_reports_home_links_to_the_board(client, province_viewer):
     client.force_login(province_viewer)
     assert BOARD in client.get(reverse("portal:reports_home")).content.decode()
+
+
+def test_the_dossier_behind_a_number_shows_its_progress_without_personal_data(
+        client, province, people, procedure, desk_b1, district_a_viewer):  # noqa: F811
+    """A report viewer follows a number to the dossier's progress (agencies, times, history)
+    but not to the applicant's name, ID number, phone or papers; another district's dossier
+    does not exist for them; an officer who may open the dossier is sent to its own page."""
+    in_a1 = received(province, people, procedure=procedure)
+    in_b1 = received_in(province.commune_b1, desk_b1, procedure)
+    client.force_login(district_a_viewer)
+    response = client.get(reverse("baocao:dossier_trace", args=[in_a1.pk]))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert in_a1.code in page
+    assert procedure.name in page
+    assert "UBND xã A1" in page
+    assert "09:00 07/12/2026" in page  # the due time
+    assert str(DossierStatus.RECEIVED.label) in page
+    for private in (in_a1.owner_name, in_a1.owner_id_number, in_a1.owner_phone):
+        assert private not in page
+    assert client.get(reverse("baocao:dossier_trace", args=[in_b1.pk])).status_code == 404
+    client.force_login(people["leader"])  # may open the dossier itself
+    sent = client.get(reverse("baocao:dossier_trace", args=[in_a1.pk]))
+    assert sent.status_code == 302
+    assert sent.url == reverse("hoso:officer_dossier", args=[in_a1.pk])
