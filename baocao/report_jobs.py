@@ -30,6 +30,7 @@ page polls /bao-cao/tac-vu/<public_id>/ (status, progress, download link).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import uuid
 from collections.abc import Callable
@@ -55,6 +56,8 @@ AGENCY_NOT_YOURS = "Cơ quan, đơn vị báo cáo không thuộc phạm vi Ông
 FAILED = ("Không lập được báo cáo do lỗi hệ thống. Ông/Bà vui lòng thử lại sau hoặc liên hệ "
           "quản trị hệ thống.")
 NO_EXPORT = "Báo cáo đã chạy xong nhưng không tạo được tệp kết quả."
+STALE = ("Báo cáo chạy quá lâu hoặc bị gián đoạn nên đã dừng. Ông/Bà vui lòng tạo lại báo cáo "
+         "(có thể chọn kỳ ngắn hơn).")
 
 
 class Progress(Protocol):
@@ -178,11 +181,26 @@ def percent(job: ReportJob) -> int:
 
 
 def job_for(user, public_id) -> ReportJob | None:
-    """The job if `user` asked for it (None otherwise: missing and foreign look the same)."""
+    """The job if `user` asked for it (None otherwise: missing and foreign look the same); a
+    job left unfinished past REPORT_JOB_TIMEOUT_MINUTES is recorded as failed first, so the
+    page never waits for a worker that died."""
     if user is None or not user.is_authenticated:
         return None
-    return (ReportJob.objects.select_related("export")
-            .filter(public_id=public_id, requested_by=user).first())
+    found = ReportJob.objects.filter(public_id=public_id, requested_by=user)
+    expire_stale(found)
+    return found.select_related("export").first()
+
+
+def expire_stale(jobs=None, *, now=None) -> int:
+    """Record as failed, with a Vietnamese message, the jobs still queued or running
+    REPORT_JOB_TIMEOUT_MINUTES after they were asked for (a lost task, a killed worker): one
+    UPDATE. The requester can start the report again."""
+    now = now or timezone.now()
+    limit = now - dt.timedelta(minutes=settings.REPORT_JOB_TIMEOUT_MINUTES)
+    jobs = ReportJob.objects.all() if jobs is None else jobs
+    return jobs.filter(status__in=[ReportJob.Status.QUEUED, ReportJob.Status.RUNNING],
+                       created_at__lt=limit).update(
+        status=ReportJob.Status.FAILED, error=STALE, finished_at=now)
 
 
 def _register_official_reports() -> None:

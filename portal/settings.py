@@ -67,6 +67,8 @@ REPORT_KPI_TARGETS = {"online_dossiers": 50, "online_procedures_with_dossiers": 
                       "digitised_dossiers": 100, "on_time": 100}
 # A report over more days than this, or for a whole province, runs in the background (issue 9).
 REPORT_BACKGROUND_DAYS = env.int("REPORT_BACKGROUND_DAYS", default=92)
+# A report job unfinished this long after it was asked for is recorded as failed (lost task).
+REPORT_JOB_TIMEOUT_MINUTES = env.int("REPORT_JOB_TIMEOUT_MINUTES", default=60)
 
 # Public address of the portal, printed in QR codes and e-mails (tracking links).
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")

@@ -117,6 +117,30 @@ def test_a_long_range_runs_in_celery_with_progress(
     assert status(client, district_a_viewer, job).json()["download_url"]
 
 
+def test_a_job_lost_by_its_worker_fails_with_a_message_instead_of_waiting_forever(
+        client, province, district_a_viewer, seen, settings,
+        django_capture_on_commit_callbacks):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    settings.REPORT_JOB_TIMEOUT_MINUTES = 60
+    with django_capture_on_commit_callbacks(execute=False):  # the task never runs
+        lost = report_jobs.start("test", params(province.district_a, HALF_YEAR),
+                                 district_a_viewer)
+        fresh = report_jobs.start("test", params(province.district_a, HALF_YEAR),
+                                  district_a_viewer)
+    ReportJob.objects.filter(pk=lost.pk).update(
+        created_at=timezone.now() - dt.timedelta(minutes=61))
+
+    assert status(client, district_a_viewer, lost).json()["status"] == "failed"
+    assert status(client, district_a_viewer, fresh).json()["status"] == "queued"
+    lost.refresh_from_db()
+    assert lost.error == report_jobs.STALE
+    assert lost.finished_at is not None
+    assert report_jobs.expire_stale() == 0  # already recorded; the fresh one still waits
+
+
 def test_a_whole_province_report_runs_in_the_background_even_for_a_month(
         province, province_viewer, seen, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
