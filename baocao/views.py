@@ -65,12 +65,13 @@ def overdue_board(request: HttpRequest) -> HttpResponse:
     })
 
 
-@role_required(Role.REPORT_VIEWER, Role.LEADER, Role.ADMINISTRATOR)
+@role_required(Role.REPORT_VIEWER, Role.LEADER, Role.ADMINISTRATOR, Role.DESK_OFFICER,
+               Role.PROCESSING_OFFICER)
 def dossier_trace(request: HttpRequest, dossier_id: int) -> HttpResponse:
     """Where a number of a report leads: one dossier's progress (procedure, agencies, times,
     the handovers and the history), without the applicant's personal data or papers — the
     viewer watches the agencies' work, not the citizens. An officer who may open the dossier
-    itself is sent to its page."""
+    itself is sent to its page (so lists shown to both, like the register, link here)."""
     dossier = (Dossier.objects.filter(pk=dossier_id)
                .select_related("procedure", "receiving_agency", "deciding_agency",
                                "handling_agency").first())

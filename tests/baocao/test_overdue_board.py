@@ -241,7 +241,10 @@ def test_the_dossier_behind_a_number_shows_its_progress_without_personal_data(
     for private in (in_a1.owner_name, in_a1.owner_id_number, in_a1.owner_phone):
         assert private not in page
     assert client.get(reverse("baocao:dossier_trace", args=[in_b1.pk])).status_code == 404
-    client.force_login(people["leader"])  # may open the dossier itself
-    sent = client.get(reverse("baocao:dossier_trace", args=[in_a1.pk]))
-    assert sent.status_code == 302
-    assert sent.url == reverse("hoso:officer_dossier", args=[in_a1.pk])
+    for officer in (people["leader"], people["desk"]):  # may open the dossier itself
+        client.force_login(officer)
+        sent = client.get(reverse("baocao:dossier_trace", args=[in_a1.pk]))
+        assert sent.status_code == 302
+        assert sent.url == reverse("hoso:officer_dossier", args=[in_a1.pk])
+    client.force_login(desk_b1)  # an officer of another commune, no report role: nothing
+    assert client.get(reverse("baocao:dossier_trace", args=[in_a1.pk])).status_code == 404
