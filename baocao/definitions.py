@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from django.db.models import F, Q
 from django.db.models.functions import TruncDate
 from django.db.models.lookups import GreaterThanOrEqual, LessThan
+from django.utils import timezone
 
 from hoso.choices import Channel, DossierStatus
 from portal.errors import InvalidInput
@@ -79,8 +80,6 @@ class Period:
     def judged_at(self) -> dt.datetime:
         """When an open dossier's lateness is judged: the end of the period, or now while the
         period is still running (a dossier due tomorrow is not overdue today)."""
-        from django.utils import timezone
-
         return min(self.end, timezone.now())
 
     @property

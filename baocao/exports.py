@@ -172,23 +172,15 @@ def handling_html(data: dict, *, created_at=None) -> str:
     })
 
 
-def handling_pdf(data: dict, *, created_at=None) -> bytes:
+# --- freezing -----------------------------------------------------------------------------------
+
+def pdf_from_html(html: str) -> bytes:
+    """An exported report's PDF (A4 landscape in its template), fetching only static files."""
     from weasyprint import HTML
 
     from tthc.pdf import StaticOnlyFetcher
 
-    return HTML(string=handling_html(data, created_at=created_at),
-                url_fetcher=StaticOnlyFetcher(fail_on_errors=True)).write_pdf()
-
-
-# --- freezing -----------------------------------------------------------------------------------
-
-def render_file(data: dict, fmt: str, *, created_at=None) -> bytes:
-    if fmt == ReportExport.Format.XLSX:
-        return handling_xlsx(data)
-    if fmt == ReportExport.Format.PDF:
-        return handling_pdf(data, created_at=created_at)
-    raise InvalidInput("bad_export_format", BAD_FORMAT)
+    return HTML(string=html, url_fetcher=StaticOnlyFetcher(fail_on_errors=True)).write_pdf()
 
 
 def export_handling(agency: Agency, period: Period, fmt: str, user) -> ReportExport:
@@ -199,16 +191,20 @@ def export_handling(agency: Agency, period: Period, fmt: str, user) -> ReportExp
     report = handling.handling_report(agency, period)
     return freeze(kind=handling.KIND, title=report.title, form="II06a", agency=agency,
                   period=period, data=report.to_data(), fmt=fmt, user=user,
-                  render=render_file)
+                  xlsx=handling_xlsx, html=handling_html)
 
 
 def freeze(*, kind: str, title: str, form: str, agency: Agency, period: Period, data: dict,
-           fmt: str, user, render) -> ReportExport:
-    """Render the file of a report from its cells (`render(data, fmt, created_at=)`) and store
-    both, with the SHA-256 of the file, the parameters and the code version, in one
-    transaction: the export as it was sent, shown again later exactly so."""
+           fmt: str, user, xlsx, html) -> ReportExport:
+    """Render the file of a report from its cells — `xlsx(data)` for Excel, the PDF from
+    `html(data, created_at=)` — and store both, with the SHA-256 of the file, the parameters
+    and the code version, in one transaction: the export as it was sent, shown again later
+    exactly so."""
+    if fmt not in FORMATS:
+        raise InvalidInput("bad_export_format", BAD_FORMAT)
     now = timezone.now()
-    content = render(data, fmt, created_at=now)
+    content = (xlsx(data) if fmt == ReportExport.Format.XLSX
+               else pdf_from_html(html(data, created_at=now)))
     with transaction.atomic():
         export = ReportExport(
             kind=kind, title=title, agency=agency, period_start=period.start,
@@ -246,17 +242,19 @@ def recompute(export: ReportExport) -> tuple[dict, list[CellChange]]:
     from the frozen one: rows matched by key, a row missing on one side counts as zeros."""
     period = period_from_params(export.params["period"])
     fresh = handling.handling_report(export.agency, period).to_data()
-    return fresh, differences(export.data, fresh)
+    return fresh, differences(rows_of_data(export.data), rows_of_data(fresh), COUNT_COLUMNS)
 
 
-def differences(before: dict, after: dict) -> list[CellChange]:
-    old = {r["key"]: r for r in rows_of_data(before)}
-    new = {r["key"]: r for r in rows_of_data(after)}
+def differences(before: list[dict], after: list[dict], columns) -> list[CellChange]:
+    """The cells of two versions of a report's rows (each {"key", "label", "cells"}, cells in
+    the order of `columns`) that differ: rows matched by key, a missing row counts as zeros."""
+    old = {r["key"]: r for r in before}
+    new = {r["key"]: r for r in after}
     changes = []
     for key in [*old, *(k for k in new if k not in old)]:
         a, b = old.get(key), new.get(key)
         label = (a or b)["label"]
-        for i, column in enumerate(COUNT_COLUMNS):
+        for i, column in enumerate(columns):
             va = a["cells"][i] if a else 0
             vb = b["cells"][i] if b else 0
             if va != vb:

@@ -140,23 +140,6 @@ def procedure_count_html(data: dict, *, created_at=None) -> str:
                             {**display_context(data), "created_at": created_at})
 
 
-def procedure_count_pdf(data: dict, *, created_at=None) -> bytes:
-    from weasyprint import HTML
-
-    from tthc.pdf import StaticOnlyFetcher
-
-    return HTML(string=procedure_count_html(data, created_at=created_at),
-                url_fetcher=StaticOnlyFetcher(fail_on_errors=True)).write_pdf()
-
-
-def render_file(data: dict, fmt: str, *, created_at=None) -> bytes:
-    if fmt == ReportExport.Format.XLSX:
-        return procedure_count_xlsx(data)
-    if fmt == ReportExport.Format.PDF:
-        return procedure_count_pdf(data, created_at=created_at)
-    raise InvalidInput("bad_export_format", BAD_FORMAT)
-
-
 # --- freezing -----------------------------------------------------------------------------------
 
 def export_procedure_count(agency: Agency, period: Period, fmt: str, user) -> ReportExport:
@@ -167,7 +150,7 @@ def export_procedure_count(agency: Agency, period: Period, fmt: str, user) -> Re
     return freeze(kind=EXPORT_KIND, title=TITLE.capitalize(), form="II07b", agency=agency,
                   period=period,
                   data=procedure_counts.procedure_count_report(agency, period).to_data(),
-                  fmt=fmt, user=user, render=render_file)
+                  fmt=fmt, user=user, xlsx=procedure_count_xlsx, html=procedure_count_html)
 
 
 def _rows(data: dict) -> list[dict]:
@@ -179,15 +162,5 @@ def recompute(export: ReportExport) -> tuple[dict, list[CellChange]]:
     matched by key (field code), a row missing on one side counts as zeros."""
     period = period_from_params(export.params["period"])
     fresh = procedure_counts.procedure_count_report(export.agency, period).to_data()
-    old = {r["key"]: r for r in _rows(export.data)}
-    new = {r["key"]: r for r in _rows(fresh)}
-    changes = []
-    for key in [*old, *(k for k in new if k not in old)]:
-        a, b = old.get(key), new.get(key)
-        label = (a or b)["label"]
-        for i, (column, _heading) in enumerate(sub_columns()):
-            before = a["cells"][i] if a else 0
-            after = b["cells"][i] if b else 0
-            if before != after:
-                changes.append(CellChange(key, label, column, before, after))
-    return fresh, changes
+    return fresh, exports.differences(_rows(export.data), _rows(fresh),
+                                      [column for column, _heading in sub_columns()])
