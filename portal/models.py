@@ -69,6 +69,8 @@ class Agency(MP_Node):
             ("approve_dossier", _("Phê duyệt hồ sơ")),
             ("assign_dossier", _("Phân công xử lý hồ sơ")),
             ("view_reports", _("Xem báo cáo, chỉ số")),
+            ("submit_periodic_report", _("Lập báo cáo định kỳ")),
+            ("approve_periodic_report", _("Phê duyệt, gửi báo cáo định kỳ")),
             ("manage_agency", _("Quản trị đơn vị")),
         ]
 
