@@ -28,12 +28,13 @@ import datetime as dt
 import zoneinfo
 from dataclasses import dataclass, field
 
-from django.db.models import F, Q
-from django.db.models.functions import TruncDate
+from django.db.models import Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, TruncDate
 from django.db.models.lookups import GreaterThanOrEqual, LessThan
 from django.utils import timezone
 
 from hoso.choices import Channel, DossierStatus
+from hoso.models import SupplementRequest
 from portal.errors import InvalidInput
 
 LOCAL_TZ = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
@@ -319,20 +320,41 @@ def in_progress(p: Period) -> Q:
                          | ~Q(status__in=FINISHED_STATES))
 
 
+def _overdue_at(moment: dt.datetime) -> Q:
+    """Overdue as the dossier stood at `moment` (the end of the period, or now while it runs),
+    rebuilt from its supplement requests rather than its current flags, so a dossier that
+    went overdue, was paused or got a second request only after the period ended is judged as
+    it was then (TH practice, DOMAIN.md §5: an open dossier is overdue when its due date is
+    before the period end; one waiting for a supplement counts within the deadline; a second
+    request counts it overdue, N22):
+
+    - no supplement request ever: due before `moment`;
+    - otherwise: a second request made before `moment`, or — not paused at `moment` — the
+      due time it had then (the ``due_at_before`` of the first request after `moment`, or
+      its current due time) is before `moment`.
+    """
+    requests = SupplementRequest.objects.filter(dossier=OuterRef("pk"))
+    second_request = Exists(requests.filter(number__gte=2, requested_at__lt=moment))
+    paused = Exists(requests.filter(requested_at__lt=moment).filter(
+        Q(received_at__isnull=True) | Q(received_at__gte=moment)))
+    due_then = Coalesce(
+        Subquery(requests.filter(requested_at__gte=moment).order_by("number")
+                 .values("due_at_before")[:1]),
+        F("due_at"), Value(dt.datetime.max.replace(tzinfo=UTC)))
+    return ((Q(supplement_count=0) & Q(due_at__lt=moment))
+            | (Q(supplement_count__gt=0)
+               & (second_request | (Q(LessThan(due_then, moment)) & ~paused))))
+
+
 def in_progress_overdue(p: Period) -> Q:
-    """(13) in progress at the end and overdue: counted overdue, or due before the end of the
-    period (before now, while it runs) and not waiting for a supplement (its clock is
-    paused)."""
-    return in_progress(p) & (
-        Q(counted_overdue=True)
-        | (Q(due_at__lt=p.judged_at) & ~Q(status=DossierStatus.AWAITING_SUPPLEMENT)))
+    """(13) in progress at the end and overdue at the end (or now, while the period runs):
+    see ``_overdue_at``."""
+    return in_progress(p) & _overdue_at(p.judged_at)
 
 
 def in_progress_within(p: Period) -> Q:
-    """(12) in progress at the end and not overdue."""
-    return in_progress(p) & Q(counted_overdue=False) & (
-        Q(due_at__isnull=True) | Q(due_at__gte=p.judged_at)
-        | Q(status=DossierStatus.AWAITING_SUPPLEMENT))
+    """(12) in progress at the end and not overdue then."""
+    return in_progress(p) & ~_overdue_at(p.judged_at)
 
 
 # --- the same classification as SQL fragments (alias d, parameters %(start)s / %(end)s) ---------
@@ -346,7 +368,6 @@ SQL_FINISHED = _sql_list(FINISHED_STATES)
 SQL_ONLINE = _sql_list(ONLINE_CHANNELS)
 SQL_OFFLINE = _sql_list(OFFLINE_CHANNELS)
 _W = f"'{DossierStatus.WITHDRAWN}'"
-_AS = f"'{DossierStatus.AWAITING_SUPPLEMENT}'"
 _LOCAL = "AT TIME ZONE 'Asia/Ho_Chi_Minh'"
 
 SQL_RECEIVED_IN = "(d.received_at >= %(start)s AND d.received_at < %(end)s)"
@@ -369,8 +390,17 @@ SQL_RESOLVED_EARLY = f"({SQL_RESOLVED} AND {_SQL_EARLY})"
 SQL_RESOLVED_ON_TIME = f"({SQL_RESOLVED} AND NOT {_SQL_LATE} AND NOT {_SQL_EARLY})"
 SQL_IN_PROGRESS = (f"({SQL_HANDLED} AND (d.finished_at IS NULL OR d.finished_at >= %(end)s "
                    f"OR d.status NOT IN ({SQL_FINISHED})))")
-_SQL_OPEN_OVERDUE = (f"(d.counted_overdue OR COALESCE(d.due_at < %(as_of)s "
-                     f"AND d.status <> {_AS}, FALSE))")
+_SR = SupplementRequest._meta.db_table
+# _overdue_at as SQL: the supplement history is read only for the few dossiers that have one
+_SQL_OPEN_OVERDUE = (  # the model's table name and constants, no input
+    "(CASE WHEN d.supplement_count = 0 THEN COALESCE(d.due_at < %(as_of)s, FALSE) ELSE "  # noqa: S608
+    f"COALESCE(EXISTS (SELECT 1 FROM {_SR} s WHERE s.dossier_id = d.id AND s.number >= 2 "
+    "AND s.requested_at < %(as_of)s) "
+    f"OR (COALESCE((SELECT s.due_at_before FROM {_SR} s WHERE s.dossier_id = d.id "
+    "AND s.requested_at >= %(as_of)s ORDER BY s.number LIMIT 1), d.due_at) < %(as_of)s "
+    f"AND NOT EXISTS (SELECT 1 FROM {_SR} s WHERE s.dossier_id = d.id "
+    "AND s.requested_at < %(as_of)s "
+    "AND (s.received_at IS NULL OR s.received_at >= %(as_of)s))), FALSE) END)")
 SQL_IN_PROGRESS_OVERDUE = f"({SQL_IN_PROGRESS} AND {_SQL_OPEN_OVERDUE})"
 SQL_IN_PROGRESS_WITHIN = f"({SQL_IN_PROGRESS} AND NOT {_SQL_OPEN_OVERDUE})"
 

@@ -126,8 +126,8 @@ _COUNTS = ",\n  ".join(f"COUNT(*) FILTER (WHERE {d.COLUMN_SQL[c]})" for c in COU
 # The dossiers a period may handle, as two index-only scans of dossier_finished_report (the
 # finished after the start, the unfinished), disjoint, so UNION ALL; SQL_HANDLED then keeps
 # those received before the end.
-_REPORT_COLUMNS = ("received_at, finished_at, deciding_agency_id, procedure_id, channel, "
-                   "status, due_at, counted_overdue")
+_REPORT_COLUMNS = ("id, received_at, finished_at, deciding_agency_id, procedure_id, channel, "
+                   "status, due_at, counted_overdue, supplement_count")
 _TABLE = Dossier._meta.db_table
 _HANDLED_ROWS = " UNION ALL ".join(  # constants and the model's table name, no input
     f"SELECT {_REPORT_COLUMNS} FROM {_TABLE} WHERE {condition}"  # noqa: S608

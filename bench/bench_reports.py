@@ -41,6 +41,18 @@ TARGET_PROVINCE_S = 2.0
 HEADLINE = ("online_dossiers", "online_procedures_with_dossiers", "digitised_dossiers",
             "on_time")
 
+# overdue at the period's end (or now), rebuilt from the supplement history when there is one
+RAW_OVERDUE = """(CASE WHEN d.supplement_count = 0 THEN COALESCE(d.due_at < %(as_of)s, FALSE)
+  ELSE COALESCE(EXISTS (SELECT 1 FROM hoso_supplementrequest s WHERE s.dossier_id = d.id
+                        AND s.number >= 2 AND s.requested_at < %(as_of)s)
+    OR (COALESCE((SELECT s.due_at_before FROM hoso_supplementrequest s
+                  WHERE s.dossier_id = d.id AND s.requested_at >= %(as_of)s
+                  ORDER BY s.number LIMIT 1), d.due_at) < %(as_of)s
+        AND NOT EXISTS (SELECT 1 FROM hoso_supplementrequest s WHERE s.dossier_id = d.id
+                        AND s.requested_at < %(as_of)s
+                        AND (s.received_at IS NULL OR s.received_at >= %(as_of)s))),
+    FALSE) END)"""
+
 RAW_HANDLING = """
 SELECT GROUPING(a.level), GROUPING(p.field_id), a.level, p.field_id,
   COUNT(*) FILTER (WHERE d.received_at >= %(start)s OR d.finished_at IS NULL
@@ -66,22 +78,22 @@ SELECT GROUPING(a.level), GROUPING(p.field_id), a.level, p.field_id,
                    AND (d.counted_overdue OR d.finished_at > d.due_at)),
   COUNT(*) FILTER (WHERE d.finished_at IS NULL OR d.finished_at >= %(end)s),
   COUNT(*) FILTER (WHERE (d.finished_at IS NULL OR d.finished_at >= %(end)s)
-                   AND NOT (d.counted_overdue OR (d.due_at < %(as_of)s
-                            AND d.status <> 'awaiting_supplement'))),
+                   AND NOT {overdue}),
   COUNT(*) FILTER (WHERE (d.finished_at IS NULL OR d.finished_at >= %(end)s)
-                   AND (d.counted_overdue OR (d.due_at < %(as_of)s
-                        AND d.status <> 'awaiting_supplement')))
-FROM (SELECT received_at, finished_at, deciding_agency_id, procedure_id, channel, status,
-             due_at, counted_overdue FROM hoso_dossier WHERE finished_at >= %(start)s
+                   AND {overdue})
+FROM (SELECT id, received_at, finished_at, deciding_agency_id, procedure_id, channel, status,
+             due_at, counted_overdue, supplement_count FROM hoso_dossier
+      WHERE finished_at >= %(start)s
       UNION ALL
-      SELECT received_at, finished_at, deciding_agency_id, procedure_id, channel, status,
-             due_at, counted_overdue FROM hoso_dossier WHERE finished_at IS NULL) d
+      SELECT id, received_at, finished_at, deciding_agency_id, procedure_id, channel, status,
+             due_at, counted_overdue, supplement_count FROM hoso_dossier
+      WHERE finished_at IS NULL) d
 JOIN portal_agency a ON a.id = d.deciding_agency_id
 JOIN tthc_procedure p ON p.id = d.procedure_id
 WHERE a.path LIKE %(path)s AND d.received_at IS NOT NULL AND d.received_at < %(end)s
   AND (d.finished_at IS NULL OR d.finished_at >= %(start)s)
 GROUP BY GROUPING SETS ((a.level), (p.field_id), ())
-"""
+""".replace("{overdue}", RAW_OVERDUE)
 
 RAW_HEADLINE = """
 WITH scope AS (

@@ -205,7 +205,8 @@ class Dossier(models.Model):
             # bench: province quarter 4.8 s → see bench/README.md "reports").
             models.Index(fields=["finished_at"], name="dossier_finished_report",
                          include=["received_at", "deciding_agency", "procedure", "channel",
-                                  "status", "due_at", "counted_overdue"]),
+                                  "status", "due_at", "counted_overdue", "supplement_count",
+                                  "id"]),
         ]
         constraints = [
             models.UniqueConstraint(fields=["code"], name="dossier_code_unique"),

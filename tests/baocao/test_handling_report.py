@@ -18,7 +18,7 @@ from baocao.handling import (
     handling_report,
 )
 from baocao.procedure_counts import procedure_count_report
-from hoso.models import Dossier
+from hoso.models import Dossier, SupplementRequest
 from portal.calendar import TZ
 from portal.choices import Role
 from tests.conftest import make_officer
@@ -41,6 +41,9 @@ QUARTER = defs.gris_period("quarter", 2026, 4)  # 15/09/2026 00:00 → 15/12/202
 def at(month, day, hour=9, minute=0, year=2026):
     return dt.datetime(year, month, day, hour, minute, tzinfo=TZ)
 
+
+# The supplement requests of a case: (requested at, supplement received at, due time before).
+REQUESTS = "requests"
 
 # One line per dossier: number, where it is decided ("commune" A1, "commune_b" B1,
 # "district" A, "province" = the department), procedure field ("HT" birth, "LLTP"), then the
@@ -81,15 +84,19 @@ CASES = [
     # waiting for a supplement, due time before the end: the clock is paused → within (12)
     (12, "commune", "HT", {"received_at": at(11, 1), "due_at": at(12, 1),
                                "status": "awaiting_supplement", "supplement_count": 1,
-                               "paused_at": at(11, 20)}),
+                               "paused_at": at(11, 20),
+                               REQUESTS: [(at(11, 20), None, at(12, 1))]}),
     # open, due before the end of the period → overdue (13)
     (13, "commune", "HT", {"received_at": at(11, 1), "due_at": at(12, 1),
                                "status": "in_progress"}),
     # open with no due time → within (12)
     (14, "commune", "HT", {"received_at": at(12, 1), "due_at": None, "status": "in_progress"}),
-    # open, due after the end, but already counted overdue (a step overran) → overdue (13)
+    # open, due after the end, but counted overdue by a second supplement request made
+    # before the end (N22) → overdue (13)
     (15, "commune", "HT", {"received_at": at(12, 1), "due_at": at(12, 20), "status": "in_progress",
-                               "counted_overdue": True}),
+                               "counted_overdue": True, "supplement_count": 2,
+                               REQUESTS: [(at(12, 2), at(12, 3), at(12, 10)),
+                                          (at(12, 4), at(12, 5), at(12, 15))]}),
     # resolved after the end of the period, due after it: in progress within at the end (12)
     (16, "commune", "HT", {"received_at": at(12, 1), "due_at": at(12, 18),
                                "finished_at": at(12, 17), "status": "resolved"}),
@@ -120,7 +127,8 @@ CASES = [
     (25, "commune", "HT", {"received_at": at(8, 1), "due_at": at(9, 1), "status": "in_progress"}),
     # carried over (6), waiting for a supplement past its due time → within (12)
     (26, "commune", "HT", {"received_at": at(9, 1), "due_at": at(9, 10),
-                               "status": "awaiting_supplement", "supplement_count": 1}),
+                               "status": "awaiting_supplement", "supplement_count": 1,
+                               REQUESTS: [(at(9, 5), None, at(9, 10))]}),
     # never received: pending online submission, draft, refused at intake — not counted
     (27, "commune", "HT", {"channel": "online", "received_at": None, "due_at": None,
                                "status": "submitted"}),
@@ -197,14 +205,25 @@ def forty(province, birth_procedure, lltp_procedure, desk_a1):  # noqa: F811
                 "district": province.district_a, "province": province.department}
     procedures = {"HT": birth_procedure, "LLTP": lltp_procedure}
     made = {}
-    for number, where, field_code, fields in CASES:
+    for number, where, field_code, case in CASES:
         dossier = desk_receive(desk_a1, birth_procedure, province.commune_a1)
+        fields = {k: v for k, v in case.items() if k != REQUESTS}
         values = {"channel": "direct", "finished_at": None, "counted_overdue": False,
                   "deciding_agency": deciding[where], "procedure": procedures[field_code],
                   **fields}
         Dossier.objects.filter(pk=dossier.pk).update(**values)
+        supplement_requests(dossier, desk_a1, case.get(REQUESTS, []))
         made[number] = dossier.pk
     return made
+
+
+def supplement_requests(dossier, officer, requests):
+    """The supplement history the report rebuilds column (13) from."""
+    SupplementRequest.objects.bulk_create(
+        SupplementRequest(dossier=dossier, number=number, requested_by=officer,
+                          requested_at=requested_at, received_at=received_at,
+                          due_at_before=due_before, clock_rule="restart")
+        for number, (requested_at, received_at, due_before) in enumerate(requests, start=1))
 
 
 def cells_by_key(report):
@@ -404,3 +423,32 @@ def test_a_running_period_judges_lateness_now_not_at_its_end(province, birth_pro
     after = handling_report(province.root, QUARTER).total.cells  # 20/01/2027
     assert (running[12], running[13]) == (1, 0)
     assert (after[12], after[13]) == (0, 1)
+
+
+def test_column_13_judges_a_dossier_as_it_stood_at_the_end_of_the_period(
+        province, birth_procedure, desk_a1):  # noqa: F811
+    """A dossier finished or changed after the period is counted as it stood at the end, from
+    its supplement history, not from its flags of today."""
+    def dossier(requests, **fields):
+        made = desk_receive(desk_a1, birth_procedure, province.commune_a1)
+        Dossier.objects.filter(pk=made.pk).update(received_at=at(11, 2), **fields)
+        supplement_requests(made, desk_a1, requests)
+        return made.pk
+
+    # due 10/12, within at the end; a second request on 20/12 counts it overdue from then
+    second_later = dossier([(at(12, 5), at(12, 6), at(12, 10)), (at(12, 20), None, at(12, 28))],
+                           status="awaiting_supplement", supplement_count=2,
+                           counted_overdue=True, due_at=at(12, 28))
+    # overdue at the end (due 1/12); a request after the end now pauses its clock
+    overdue_then_paused = dossier([(at(12, 20), None, at(12, 1))],
+                                  status="awaiting_supplement", supplement_count=1,
+                                  due_at=at(12, 1))
+    # paused at the end (due 1/12 before the pause), supplemented and finished in January
+    paused_at_end = dossier([(at(11, 25), at(12, 18), at(12, 1))], status="resolved",
+                            supplement_count=1, due_at=at(12, 30), finished_at=at(1, 5, year=2027))
+    report = handling_report(province.root, QUARTER)
+    assert (report.total.cells[12], report.total.cells[13]) == (2, 1)
+    columns = {c: set(Dossier.objects.filter(defs.COLUMN_Q[c](QUARTER))
+                      .values_list("pk", flat=True)) for c in (12, 13)}
+    assert columns == {12: {second_later, paused_at_end}, 13: {overdue_then_paused}}
+

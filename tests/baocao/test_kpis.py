@@ -15,7 +15,7 @@ from baocao import kpis
 from baocao.definitions import calendar_period
 from baocao.kpis import KPIS, KpiValue, compute, compute_by_agency, dossier_ids_behind
 from hoso import figures
-from hoso.models import Dossier, DossierDocument, Rating, Result
+from hoso.models import Dossier, DossierDocument, Rating, Result, SupplementRequest
 from portal.calendar import TZ
 from portal.models import Agency
 from tests.factories import UserFactory
@@ -98,6 +98,14 @@ class Maker:
         PaymentAttempt.objects.create(order=order, provider=provider, amount=8000,
                                       txn_ref=f"TX{dossier.pk}", status=status)
 
+    def supplements(self, dossier, *requests):
+        """(requested at, supplement received at, due time before the request)"""
+        for number, (requested_at, received_at, due_before) in enumerate(requests, start=1):
+            SupplementRequest.objects.create(
+                dossier=dossier, number=number, requested_by=self.officer,
+                requested_at=requested_at, received_at=received_at,
+                due_at_before=due_before, clock_rule="restart")
+
     def rating(self, dossier, when, **scores):
         Rating.objects.create(dossier=dossier, scores=scores, rated_at=when)
 
@@ -135,7 +143,8 @@ def dossiers(province, procedures):
     m.paid(made[5], "vnpay", status="failed")
     # 6 A1 carried over from October, waiting for a supplement past its due time: within
     made[6] = m.dossier(a1, status="awaiting_supplement", received_at=at(20, month=10),
-                        due_at=at(1, 17))
+                        due_at=at(1, 17), supplement_count=1)
+    m.supplements(made[6], (at(25, month=10), None, at(1, 17)))
     # 7 A1 finished in October: nowhere (its reused paper neither)
     made[7] = m.dossier(a1, status="returned", received_at=at(10, month=10),
                         due_at=at(30, month=10), finished_at=at(28, month=10))
@@ -150,7 +159,8 @@ def dossiers(province, procedures):
                         finished_at=at(3))
     # 10 A2 direct, in progress, counted overdue although its due time is after the end
     made[10] = m.dossier(a2, received_at=at(3), due_at=at(1, 18, month=12),
-                         counted_overdue=True)
+                         counted_overdue=True, supplement_count=2)
+    m.supplements(made[10], (at(4), at(5), at(20)), (at(6), at(7), at(25)))
     # 11 B1 online, received 06:30 local (still 11/11 in UTC), early, paid on the national
     # platform, paper from a national source, e-result, rated 3.5
     made[11] = m.dossier(b1, channel="online", status="resolved", submitted_at=at(12, 6),
