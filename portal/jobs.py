@@ -24,6 +24,8 @@ JOBS: dict[str, str] = {
     "duty_report": "baocao.services.take_duty_report",
     "kpi_snapshot": "baocao.snapshots.scheduled_snapshot",
     "payment_poll": "thanhtoan.services.poll_pending",
+    "periodic_open": "baocao.periodic.jobs.open_reporting_periods",
+    "periodic_remind": "baocao.periodic.jobs.send_report_reminders",
 }
 
 

@@ -131,6 +131,14 @@ TEMPLATE_VARIABLES: dict[str, dict[str, str]] = {
         "reason": "Lý do thu hồi", "dossier_codes": "Các hồ sơ của cơ quan đã dùng kết quả này",
         "verify_url": "Trang xác thực kết quả",
     },
+    "periodic_report_reminder": {
+        "recipient_name": "Người nhận", "kind": "Loại nhắc (trước hạn, quá hạn, thủ công)",
+        "form_code": "Ký hiệu biểu", "form_title": "Tên biểu", "period_label": "Kỳ báo cáo",
+        "period_name": "Tên kỳ (không có ngày)", "agency_name": "Đơn vị phải báo cáo",
+        "receiving_agency": "Đơn vị nhận báo cáo", "deadline": "Hạn gửi (ngày giờ)",
+        "overdue": "Đã quá hạn (đúng/sai)", "status": "Tình trạng báo cáo",
+        "report_url": "Địa chỉ mở báo cáo",
+    },
     "dossier_assigned": {
         "dossier_code": "Mã hồ sơ", "procedure_name": "Tên thủ tục hành chính",
         "owner_name": "Chủ hồ sơ", "officer_name": "Họ tên cán bộ nhận hồ sơ",

@@ -20,13 +20,17 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.CITIZEN: frozenset(),
     Role.DESK_OFFICER: frozenset({"view_dossier", "receive_dossier"}),
     Role.PROCESSING_OFFICER: frozenset({"view_dossier", "process_dossier"}),
+    # the leader approves and sends the agency's periodic reports (issue 10) …
     Role.LEADER: frozenset(
-        {"view_dossier", "process_dossier", "approve_dossier", "assign_dossier", "view_reports"}
+        {"view_dossier", "process_dossier", "approve_dossier", "assign_dossier", "view_reports",
+         "approve_periodic_report"}
     ),
-    Role.REPORT_VIEWER: frozenset({"view_reports"}),
+    # … that the officer who follows the reports prepares
+    Role.REPORT_VIEWER: frozenset({"view_reports", "submit_periodic_report"}),
     Role.ADMINISTRATOR: frozenset(
         {"view_dossier", "receive_dossier", "process_dossier", "approve_dossier",
-         "assign_dossier", "view_reports", "manage_agency"}
+         "assign_dossier", "view_reports", "manage_agency", "submit_periodic_report",
+         "approve_periodic_report"}
     ),
 }
 AGENCY_PERMISSIONS = frozenset(codename for codename, _label in Agency._meta.permissions)

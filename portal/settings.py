@@ -314,6 +314,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.run_job", "args": ["payment_poll"],
         "schedule": timedelta(minutes=10),
     },
+    "job-periodic-open": {  # periodic reports: open the periods that started, 00:15 local
+        "task": "portal.run_job", "args": ["periodic_open"],
+        "schedule": crontab(hour=0, minute=15),
+    },
+    "job-periodic-remind": {  # periodic reports: reminders before/after the deadline, 08:00
+        "task": "portal.run_job", "args": ["periodic_remind"],
+        "schedule": crontab(hour=8, minute=0),
+    },
     "hoso-write-receipt-messages": {
         "task": "hoso.write_receipt_messages",
         "schedule": timedelta(minutes=1),

@@ -31,7 +31,7 @@ def record_scheduler_start(**kwargs) -> None:
 
 # Run once when the scheduler starts (see record_scheduler_start); the duty report keeps
 # its own days and hour.
-STARTUP_JOBS = ("overdue_sweep", "near_due_scan", "apology_check")
+STARTUP_JOBS = ("overdue_sweep", "near_due_scan", "apology_check", "periodic_open")
 
 
 # --- notifications ------------------------------------------------------------------------
