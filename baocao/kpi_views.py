@@ -35,7 +35,7 @@ from portal.views import role_required
 PERM = "portal.view_reports"
 PAGE_SIZE = 50
 RUNS_PAGE_SIZE = 20
-VIEWERS = (Role.REPORT_VIEWER, Role.LEADER, Role.ADMINISTRATOR)
+VIEWERS = (Role.REPORT_VIEWER, Role.REPORTER, Role.LEADER, Role.ADMINISTRATOR)
 SNAPSHOT_TAKERS = (Role.REPORT_VIEWER, Role.ADMINISTRATOR)
 PARTS = {"tu_so": "numerator", "mau_so": "denominator"}
 PART_TITLES = {"numerator": "tử số", "denominator": "mẫu số"}

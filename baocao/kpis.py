@@ -13,7 +13,9 @@ Public API (the dashboards, the snapshots and the 766 score code against it):
   ancestor, never a query per agency;
 - ``dossier_ids_behind(kpi_id, period, agency_ids, part)``: the dossiers behind the numerator
   or the denominator (a lazy queryset for a paginated drill-down list);
-- ``procedures_behind(...)``: the same for the one KPI that counts procedures.
+- ``procedures_behind(...)``: the same for the one KPI that counts procedures;
+- ``ReportKpi.reports(...)``: the same for the KPI that counts periodic reports
+  (``reports_online``: reports sent online against reports due, baocao.periodic).
 
 The classification of dossiers (received, resolved, early/on time/late, in progress, overdue)
 comes from baocao.definitions, the one place the reports and the KPIs share. A rate is
@@ -49,6 +51,7 @@ from django.utils import timezone
 
 from baocao import definitions as d
 from baocao.definitions import Period
+from baocao.models import AgencyReport, ReportVersion
 from hoso.choices import DigitisationState, DossierStatus
 from hoso.figures import DIGITAL
 from hoso.models import Dossier, DossierDocument, Rating, Result
@@ -184,6 +187,11 @@ class Kpi:
         """The path from a row to its dossier ("" for dossiers)."""
         return "" if self.model is Dossier else "dossier__"
 
+    @property
+    def agency_lookup(self) -> str:
+        """The lookup from a row to the agency it is counted for."""
+        return f"{self.to_dossier}{self.agency_field}"
+
     def value_of(self, numerator: int, denominator: int) -> Decimal | None:
         if self.kind == RATE:
             return _rate(numerator, denominator)
@@ -211,7 +219,7 @@ class Kpi:
     def _of_agencies(self, agency_ids: Iterable[int] | None) -> Q:
         if agency_ids is None:
             return Q()
-        return Q(**{f"{self.to_dossier}{self.agency_field}__in": sorted(set(agency_ids))})
+        return Q(**{f"{self.agency_lookup}__in": sorted(set(agency_ids))})
 
     def compute(self, period: Period, agency_ids: Iterable[int] | None) -> KpiValue:
         row = (self._queryset(period).filter(self._of_agencies(agency_ids))
@@ -221,7 +229,7 @@ class Kpi:
     def grouped_sql(self, period: Period, paths: list[str] | None) -> tuple[str, list, str]:
         """SQL of the counts grouped by the row's agency (columns agency_id, num, den), only
         for rows under one of `paths` (None: everywhere); the outer aggregate is SUM."""
-        field = f"{self.to_dossier}{self.agency_field}"
+        field = self.agency_lookup
         qs = self._queryset(period)
         if paths is not None:
             under = Q()
@@ -326,6 +334,57 @@ WHERE p.service_mode IN (%s, %s) AND p.published_from <= %s
         if agency_ids is not None:
             qs = qs.filter(deciding_agency__in=sorted(set(agency_ids)))
         return qs
+
+
+@dataclass(frozen=True)
+class ReportKpi(Kpi):
+    """Counts the periodic reports of baocao.periodic (issue 10) instead of dossiers: the
+    reports due in the period (their period's deadline falls in it) of the agencies of the
+    subtree, and those of them sent online — approved on the system (a current approved
+    version, channel "online"), not entered on the agency's behalf from a paper report. The
+    rows are AgencyReports counted for their reporting agency (`agency_field` is not used)."""
+
+    @property
+    def agency_lookup(self) -> str:
+        return "agency"
+
+    def grouped_sql(self, period: Period, paths: list[str] | None) -> tuple[str, list, str]:
+        qs = self._queryset(period)
+        if paths is not None:
+            under = Q()
+            for path in paths:
+                under |= Q(agency__path__startswith=path)
+            qs = qs.filter(under)
+        grouped = (qs.values("agency_id").annotate(**self._aggregates(period))
+                   .values("agency_id", "num", "den").order_by())
+        sql, params = grouped.query.sql_with_params()
+        return sql, list(params), "sum"
+
+    def reports(self, period: Period, agency_ids: Iterable[int] | None,
+                part: str) -> QuerySet:
+        """The reports behind the numerator or the denominator, by deadline then agency."""
+        if part not in PARTS:
+            raise ValueError(f"part must be one of {PARTS}")
+        rows = self._queryset(period).filter(self._of_agencies(agency_ids))
+        if part == "numerator":
+            rows = rows.filter(self.numerator(period))
+        return rows.select_related("agency", "period__assignment__form").order_by(
+            "period__deadline_at", "agency__path", "pk")
+
+    def dossiers(self, period: Period, agency_ids, part: str) -> QuerySet[Dossier]:
+        """No dossier is behind a count of reports (the drill-down lists `reports`)."""
+        if part not in PARTS:
+            raise ValueError(f"part must be one of {PARTS}")
+        return Dossier.objects.none()
+
+
+def _reports_due(p: Period) -> Q:
+    return Q(period__deadline_at__gte=p.start, period__deadline_at__lt=p.end)
+
+
+def _report_sent_online(p: Period) -> Q:
+    return Q(channel=AgencyReport.Channel.ONLINE,
+             current_version__status=ReportVersion.Status.APPROVED)
 
 
 # --- the conditions of each KPI ----------------------------------------------------------------
@@ -478,6 +537,16 @@ _KPIS = (
             "sơ nộp trực tuyến trong kỳ. Càng thấp càng tốt."),
         unit="hồ sơ", direction=LOWER, kind=COUNT, counts="hồ sơ", model=Dossier,
         rows=_intake_rows, numerator=_intake_late, agency_field=RECEIVING),
+    ReportKpi(
+        id="reports_online",
+        name="Tỷ lệ báo cáo định kỳ gửi trực tuyến",
+        definition=(
+            "Tử số: báo cáo định kỳ đến hạn trong kỳ (hạn nộp của kỳ báo cáo nằm trong kỳ) "
+            "đã được lãnh đạo đơn vị duyệt và gửi trực tuyến trên hệ thống; báo cáo giấy do "
+            "văn phòng nhập hộ không tính. Mẫu số: tất cả báo cáo định kỳ đến hạn trong kỳ "
+            "của các đơn vị được giao báo cáo, theo đơn vị báo cáo. Mục tiêu: ít nhất 50 %."),
+        unit="%", direction=HIGHER, kind=RATE, counts="báo cáo", model=AgencyReport,
+        rows=_reports_due, numerator=_report_sent_online, default_target=Decimal(50)),
 )
 
 KPIS: dict[str, Kpi] = {kpi.id: kpi for kpi in _KPIS}

@@ -37,7 +37,7 @@ from portal.views import role_required
 
 PERM = "portal.view_reports"
 PAGE_SIZE = 50
-VIEWERS = (Role.REPORT_VIEWER, Role.LEADER, Role.ADMINISTRATOR)
+VIEWERS = (Role.REPORT_VIEWER, Role.REPORTER, Role.LEADER, Role.ADMINISTRATOR)
 NOT_YOURS = "Cơ quan, đơn vị đã chọn không thuộc phạm vi Ông/Bà được xem báo cáo."
 
 

@@ -13,11 +13,12 @@ class Role(models.TextChoices):
     PROCESSING_OFFICER = "processing_officer", _("Chuyên viên xử lý")
     LEADER = "leader", _("Lãnh đạo")
     REPORT_VIEWER = "report_viewer", _("Cán bộ theo dõi báo cáo")
+    REPORTER = "reporter", _("Cán bộ lập báo cáo định kỳ")
     ADMINISTRATOR = "administrator", _("Quản trị hệ thống")
 
 
 OFFICER_ROLES = frozenset({
-    Role.DESK_OFFICER, Role.PROCESSING_OFFICER, Role.LEADER, Role.REPORT_VIEWER,
+    Role.DESK_OFFICER, Role.PROCESSING_OFFICER, Role.LEADER, Role.REPORT_VIEWER, Role.REPORTER,
     Role.ADMINISTRATOR,
 })
 

@@ -16,7 +16,8 @@ def portal(request: HttpRequest) -> dict:
             "reception": bool(roles & {Role.DESK_OFFICER, Role.ADMINISTRATOR}),
             "processing": bool(
                 roles & {Role.PROCESSING_OFFICER, Role.LEADER, Role.ADMINISTRATOR}),
-            "reports": bool(roles & {Role.REPORT_VIEWER, Role.LEADER, Role.ADMINISTRATOR}),
+            "reports": bool(roles & {Role.REPORT_VIEWER, Role.REPORTER, Role.LEADER,
+                                     Role.ADMINISTRATOR}),
             "admin": bool(user is not None and user.is_authenticated and user.is_staff),
             "citizen": Role.CITIZEN in roles,
         },

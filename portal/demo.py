@@ -89,6 +89,7 @@ DEMO_ACCOUNTS = [
     DemoAccount("xa.motcua", "Ngô Thị Hạnh", Role.DESK_OFFICER, _commune_code(0, 0)),
     DemoAccount("xa.chuyenvien", "Đặng Văn Tùng", Role.PROCESSING_OFFICER, _commune_code(0, 0)),
     DemoAccount("xa.lanhdao", "Dương Minh Tuấn", Role.LEADER, _commune_code(0, 0)),
+    DemoAccount("xa.baocao", "Phan Thị Thu", Role.REPORTER, _commune_code(0, 0)),
     DemoAccount("xa2cap.motcua", "Lý Thị Ngọc", Role.DESK_OFFICER, TWO_LEVEL_CENTRE_CODE),
 ]
 DEMO_CITIZEN = {

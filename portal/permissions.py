@@ -25,12 +25,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         {"view_dossier", "process_dossier", "approve_dossier", "assign_dossier", "view_reports",
          "approve_periodic_report"}
     ),
-    # … that the officer who follows the reports prepares
-    Role.REPORT_VIEWER: frozenset({"view_reports", "submit_periodic_report"}),
+    Role.REPORT_VIEWER: frozenset({"view_reports"}),
+    # … that its reporter prepares (a role of its own: granted at a province, it would make
+    # every officer below a reporter)
+    Role.REPORTER: frozenset({"view_reports", "submit_periodic_report"}),
     Role.ADMINISTRATOR: frozenset(
         {"view_dossier", "receive_dossier", "process_dossier", "approve_dossier",
-         "assign_dossier", "view_reports", "manage_agency", "submit_periodic_report",
-         "approve_periodic_report"}
+         "assign_dossier", "view_reports", "manage_agency"}
     ),
 }
 AGENCY_PERMISSIONS = frozenset(codename for codename, _label in Agency._meta.permissions)

@@ -6,6 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from baocao.periodic import api as periodic_api
 from hoso import api as hoso_api
 from hoso import eresult_api
 from portal import api, views
@@ -49,7 +50,8 @@ urlpatterns = [
     path("", include("thanhtoan.urls")),
     path("thu-tuc/", include("tthc.urls")),
     path("api/v1/", include((api.urlpatterns + tthc_api.urlpatterns + hoso_api.urlpatterns
-                             + eresult_api.urlpatterns + payment_api.urlpatterns, "api"))),
+                             + eresult_api.urlpatterns + payment_api.urlpatterns
+                             + periodic_api.urlpatterns, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("quan-tri/", admin.site.urls),

@@ -33,6 +33,7 @@ LANDING_BY_ROLE = [
     (Role.PROCESSING_OFFICER, "portal:processing_desk"),
     (Role.DESK_OFFICER, "portal:reception_desk"),
     (Role.REPORT_VIEWER, "portal:reports_home"),
+    (Role.REPORTER, "portal:reports_home"),
     (Role.CITIZEN, "portal:account"),
 ]
 
@@ -166,7 +167,7 @@ def processing_desk(request: HttpRequest) -> HttpResponse:
     return _officer_page(request, "portal/desk_processing.html", "portal.process_dossier")
 
 
-@role_required(Role.REPORT_VIEWER, Role.LEADER, Role.ADMINISTRATOR)
+@role_required(Role.REPORT_VIEWER, Role.REPORTER, Role.LEADER, Role.ADMINISTRATOR)
 def reports_home(request: HttpRequest) -> HttpResponse:
     """Report viewers' landing page: the part of the organisation their reports cover."""
     agencies = selectors.agencies_of(request.user, "portal.view_reports")

@@ -82,6 +82,8 @@ REASON_REQUIRED = "Vui lòng nêu lý do."
 TOO_LONG = "Nội dung quá dài (tối đa %(max)s ký tự)."
 FORM_INACTIVE = "Biểu mẫu “%(code)s” đang ngừng sử dụng."
 NO_AGENCIES = "Chọn ít nhất một đơn vị phải báo cáo."
+ALREADY_ASSIGNED = ("Biểu %(code)s đã được giao cho: %(agencies)s. Bỏ các đơn vị này ra rồi "
+                    "giao lại.")
 BAD_DAYS = "Số ngày làm việc phải từ 0 đến %(max)s."
 BAD_FORM = "Biểu mẫu không hợp lệ: %(problems)s"
 CODES_IN_USE = ("Không xóa được %(what)s “%(codes)s”: đã có báo cáo dùng biểu này. Hãy "
@@ -354,6 +356,15 @@ def assign_form(*, form: ReportForm, agencies: Iterable[Agency], receiving_agenc
             raise InvalidInput("bad_days", BAD_DAYS % {"max": MAX_WORKING_DAYS})
     for agency in [receiving_agency, *agencies]:
         _require(by, VIEW_PERM, agency, FORBIDDEN_ASSIGN)
+    # one report per agency and period: an agency already given this form keeps that
+    # assignment (its deadlines, its reports) — otherwise it would be counted twice
+    taken = list(Agency.objects.filter(
+        pk__in=[a.pk for a in agencies], report_assignments__form=form,
+        report_assignments__is_active=True).order_by("path").values_list("name", flat=True))
+    if taken:
+        raise InvalidInput("already_assigned", ALREADY_ASSIGNED % {
+            "code": form.code, "agencies": ", ".join(taken[:10])
+            + (f" và {len(taken) - 10} đơn vị khác" if len(taken) > 10 else "")})
     assignment = ReportAssignment.objects.create(
         form=form, receiving_agency=receiving_agency,
         deadline_working_days=deadline_working_days, remind_before_days=remind_before_days,
@@ -731,13 +742,13 @@ def record_paper_report(*, report: AgencyReport, values: Mapping[str, Mapping[st
 # --- reminders --------------------------------------------------------------------------------
 
 def _recipients(agencies: list[Agency]) -> dict[int, list[tuple[str, str, str]]]:
-    """{agency id: [(key, name, e-mail)]}: the active users who may submit or approve the
-    agency's periodic reports (granted on it or an ancestor, directly or through a group),
-    and the agency's own mailbox. Three queries for any number of agencies."""
+    """{agency id: [(key, name, e-mail)]}: the active users who submit or approve the
+    agency's periodic reports — granted on the agency itself, directly or through a group (a
+    leader of the province may approve below, but is not reminded of every commune's
+    report) — and the agency's own mailbox. Three queries for any number of agencies."""
     from portal.models import User
 
-    step = Agency.steplen
-    paths = {a.path[:end] for a in agencies for end in range(step, len(a.path) + 1, step)}
+    paths = {a.path for a in agencies}
     where = {"permission__codename__in": (SUBMIT_PERM, APPROVE_PERM),
              "permission__content_type__app_label": "portal",
              "content_object__path__in": sorted(paths)}
@@ -752,7 +763,7 @@ def _recipients(agencies: list[Agency]) -> dict[int, list[tuple[str, str, str]]]
         found = {}
         for path, user_id in grants:
             user = users.get(user_id)
-            if user is not None and agency.path.startswith(path) and user.email:
+            if user is not None and path == agency.path and user.email:
                 found[user.pk] = (f"user:{user.pk}", user.get_full_name() or user.username,
                                   user.email)
         people = [found[k] for k in sorted(found)]

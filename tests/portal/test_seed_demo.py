@@ -55,7 +55,7 @@ def test_seed_loads_the_official_schedules(seeded):
 def test_every_role_has_demo_accounts_at_province_district_and_commune(seeded):
     officer_roles = {a.role for a in demo.DEMO_ACCOUNTS}
     assert officer_roles == {Role.ADMINISTRATOR, Role.DESK_OFFICER, Role.PROCESSING_OFFICER,
-                             Role.LEADER, Role.REPORT_VIEWER}
+                             Role.LEADER, Role.REPORT_VIEWER, Role.REPORTER}
     desk_levels = {Agency.objects.get(code=a.agency_code).level
                    for a in demo.DEMO_ACCOUNTS if a.role == Role.DESK_OFFICER}
     assert desk_levels == {AgencyLevel.PROVINCE, AgencyLevel.DISTRICT, AgencyLevel.COMMUNE}
@@ -68,6 +68,7 @@ EXPECTED_LANDING = {
     Role.PROCESSING_OFFICER: "portal:processing_desk",
     Role.LEADER: "portal:processing_desk",
     Role.REPORT_VIEWER: "portal:reports_home",
+    Role.REPORTER: "portal:reports_home",
 }
 
 
