@@ -40,6 +40,10 @@ def exception_handler(exc, context):
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
+        # keep a service's own Vietnamese reason ("Bạn không có quyền … của đơn vị …")
+        if exc.args and str(exc.args[0]):
+            return Response({"code": "permission_denied", "detail": str(exc.args[0])},
+                            status=403)
         exc = exceptions.PermissionDenied()
     response = drf_exception_handler(exc, context)
     if response is None:

@@ -109,6 +109,7 @@ def test_completion_is_for_report_viewers(client, sent_indicator_reports, people
     response = as_user(client, people.reporter).get(url)
     assert response.status_code == 403
     assert response.json()["code"] == "permission_denied"
+    assert "đơn vị" in response.json()["detail"]  # the service's own reason, not a generic one
     stranger = as_user(client, UserFactory()).get(url)
     assert stranger.status_code == 404
     assert stranger.json()["code"] == "period_not_found"
