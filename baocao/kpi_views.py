@@ -113,8 +113,9 @@ def kpi_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @role_required(*VIEWERS)
 def kpi_drilldown(request: HttpRequest) -> HttpResponse:
-    """The dossiers (or, for the procedure KPI, the procedures) behind a numerator or a
-    denominator, in the viewer's agencies only, 50 a page."""
+    """The dossiers (or, for the procedure KPI, the procedures; for the reports KPI, the
+    periodic reports) behind a numerator or a denominator, in the viewer's agencies only,
+    50 a page."""
     kpi = kpis.KPIS.get(request.GET.get("chi_so", ""))
     if kpi is None:
         raise Http404("Không có chỉ số này.")
@@ -123,7 +124,13 @@ def kpi_drilldown(request: HttpRequest) -> HttpResponse:
     period, keep, error = _period(request)
     found = kpis.compute(kpi.id, period, ids)
     counts_procedures = isinstance(kpi, kpis.ProcedureKpi)
-    if counts_procedures:
+    counts_reports = isinstance(kpi, kpis.ReportKpi)
+    if counts_reports:
+        rows = kpi.reports(period, ids, part).only(
+            "status", "channel", "sent_at", "agency__name", "period__label",
+            "period__deadline_at", "period__assignment__form__code",
+            "period__assignment__form__title")
+    elif counts_procedures:
         rows = kpis.procedures_behind(kpi.id, period, ids, part).select_related("field").only(
             "national_code", "name", "service_mode", "field__name")
     else:
@@ -139,7 +146,8 @@ def kpi_drilldown(request: HttpRequest) -> HttpResponse:
         "kpi": kpi, "part": part, "part_title": PART_TITLES[part], "found": found,
         "count": found.numerator if part == "numerator" else found.denominator,
         "period": period, "chosen": chosen, "notice": notice, "error": error, "page": page,
-        "counts_procedures": counts_procedures, "query_string": urlencode(query),
+        "counts_procedures": counts_procedures, "counts_reports": counts_reports,
+        "query_string": urlencode(query),
         "back_query": urlencode({**keep, **({"co_quan": chosen.pk} if chosen else {})}),
     })
 

@@ -118,3 +118,18 @@ def test_the_kpi_page_lists_the_kpi(client, mixed, people):
         page = client.get(reverse("baocao:kpi_list"), DECEMBER.as_params())
     assert page.status_code == 200
     assert "Tỷ lệ báo cáo định kỳ gửi trực tuyến" in page.content.decode()
+
+
+def test_the_drilldown_lists_the_reports_behind_the_numerator_and_the_denominator(
+        client, mixed, people, three_level_tree):
+    a1, a2, a3 = three_level_tree.communes
+    with time_machine.travel(AFTER, tick=False):
+        client.force_login(people.province_office)
+        pages = {part: client.get(reverse("baocao:kpi_drilldown"), {
+            **DECEMBER.as_params(), "chi_so": "reports_online", "phan": part}).content.decode()
+            for part in ("tu_so", "mau_so")}
+    assert a1.name in pages["tu_so"] and a2.name in pages["tu_so"]
+    assert a3.name not in pages["tu_so"]  # its report came on paper
+    assert a3.name in pages["mau_so"]
+    assert "Văn bản giấy (nhập hộ)" in pages["mau_so"]
+    assert "Không có hồ sơ nào" not in pages["tu_so"]
