@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from baocao import (
     dashboard_views,
@@ -45,4 +45,5 @@ urlpatterns = [
     path("bao-cao/chi-so/chup-ngay/", kpi_views.take_snapshot_now, name="kpi_snapshot_take"),
     path("bao-cao/chi-so-766/", score_views.score_page, name="score766"),
     path("bao-cao/chi-so-766/ho-so/", score_views.score_dossiers, name="score766_dossiers"),
+    path("", include("baocao.periodic.urls")),
 ]

@@ -97,7 +97,7 @@ PORTAL_DEMO = env.bool("PORTAL_DEMO", default=DEBUG)
 # What `seed_demo` runs, in order: each app seeds its own part (dependencies point one way).
 PORTAL_DEMO_SEEDERS = ["portal.demo.seed_demo", "tthc.demo.seed_catalogue",
                        "hoso.signing.seed_demo_certificates", "hoso.demo.seed_dossiers",
-                       "hoso.demo_history.seed_history"]
+                       "hoso.demo_history.seed_history", "baocao.periodic.demo.seed_periodic"]
 
 # --- digitisation (hoso.services.digitisation) -----------------------------------------------
 # Pages one merged scan of a paper may have (the file limits of intake apply as well).

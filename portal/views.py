@@ -33,7 +33,7 @@ LANDING_BY_ROLE = [
     (Role.PROCESSING_OFFICER, "portal:processing_desk"),
     (Role.DESK_OFFICER, "portal:reception_desk"),
     (Role.REPORT_VIEWER, "portal:reports_home"),
-    (Role.REPORTER, "portal:reports_home"),
+    (Role.REPORTER, "baocao:periodic_inbox"),
     (Role.CITIZEN, "portal:account"),
 ]
 

@@ -68,7 +68,7 @@ EXPECTED_LANDING = {
     Role.PROCESSING_OFFICER: "portal:processing_desk",
     Role.LEADER: "portal:processing_desk",
     Role.REPORT_VIEWER: "portal:reports_home",
-    Role.REPORTER: "portal:reports_home",
+    Role.REPORTER: "baocao:periodic_inbox",
 }
 
 
