@@ -19,6 +19,10 @@ Terms (DESIGN.md §7):
 
 Modules: validation (cell rules, Vietnamese per-cell messages), prefill (figures computed
 from the portal's own data), deadlines (periods, deadlines and reminder days on the
-working-day calendar), services (the verbs), jobs (the scheduled jobs), selectors and exports
-(the reads and files).
+working-day calendar); the verbs: setup (define and assign forms, open periods), services (a
+report's verbs: start, save, submit, approve, return, replace, paper), reminders (remind,
+the daily reminders); notices (the e-mails about a report: who is told, the texts), jobs (the
+scheduled jobs), selectors and exports (the reads and files); the pages: views (inbox, a
+report, the shared gates and grid), admin_views (forms, assignments), follow_views (periods,
+completion, reminders, aggregate, trend).
 """

@@ -10,8 +10,8 @@ at work rather than empty pages:
 - the sample LRIS indicator set assigned monthly to the communes of the demo city from the
   current GRIS month: the reporter's inbox holds it, not started.
 
-Everything goes through baocao.periodic.services, as the pages would. Idempotent: nothing is
-done once the II.06a assignment exists.
+Everything goes through baocao.periodic.setup and baocao.periodic.services, as the pages would.
+Idempotent: nothing is done once the II.06a assignment exists.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from baocao.definitions import current_gris_month, gris_period
 from baocao.models import AgencyReport, ReportAssignment, ReportForm
-from baocao.periodic import services
+from baocao.periodic import services, setup
 from portal.calendar import TZ
 from portal.choices import AgencyLevel
 from portal.demo import ROOT_CODE, _commune_code, _district_code
@@ -57,8 +57,8 @@ def seed_periodic(now: dt.datetime | None = None) -> dict[str, int]:
         return {"periodic_assignments": 0}
     today = timezone.localtime(now, TZ).date()
     quarter = _previous_gris_quarter(today)
-    assignment = services.assign_form(
-        form=handling, agencies=services.agencies_at_level(AgencyLevel.COMMUNE, root),
+    assignment = setup.assign_form(
+        form=handling, agencies=setup.agencies_at_level(AgencyLevel.COMMUNE, root),
         receiving_agency=root, first_period_start=quarter.first_day, by=admin, now=now)
     reports = AgencyReport.objects.filter(
         period__assignment=assignment, period__year=quarter.year,
@@ -77,8 +77,8 @@ def seed_periodic(now: dt.datetime | None = None) -> dict[str, int]:
             sent += 1
     lris = forms.get(LRIS_FORM)
     if lris is not None:
-        services.assign_form(
-            form=lris, agencies=services.agencies_at_level(AgencyLevel.COMMUNE, city),
+        setup.assign_form(
+            form=lris, agencies=setup.agencies_at_level(AgencyLevel.COMMUNE, city),
             receiving_agency=city, first_period_start=current_gris_month(today).first_day,
             by=admin, now=now)
     return {"periodic_assignments": ReportAssignment.objects.count(), "periodic_sent": sent}

@@ -1,7 +1,7 @@
 """Forms of the periodic-reporting pages: a form's definition (its header, columns, rows or
 indicators and cross-cell rules), an assignment, a reason, and the report grid read from a
-POST. They check shape only; the services (baocao.periodic.services) check the rules and
-answer with Vietnamese messages."""
+POST. They check shape only; the services (baocao.periodic.setup for forms and assignments,
+baocao.periodic.services for reports) check the rules and answer with Vietnamese messages."""
 
 from __future__ import annotations
 

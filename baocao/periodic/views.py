@@ -1,14 +1,15 @@
-"""Pages of periodic reporting (issue 10).
+"""Pages of periodic reporting (issue 10): the reporter's inbox and one report, and what the
+other pages share (admin_views.py: forms and assignments; follow_views.py: periods,
+completion, reminders, aggregate, trend).
 
 - the reporter's inbox: the reports of the officer's agencies for open periods, with status
   and deadline;
 - a report: the grid with the form's headings (merged group headings), pre-filled cells
   marked "tính từ hồ sơ", a Vietnamese message next to each wrong cell, notes, and the verbs
-  (start, save draft, submit, approve, return, replace), the versions with who/when/hash;
-- for administrators: the forms (define, edit) and the assignments;
-- for report viewers: the periods, the completion of one period ("Đã gửi 1/111") with
-  reminders at one click, the aggregate of an agency subtree with its exports, the trend of
-  one indicator across periods.
+  (start, save draft, submit, approve, return, replace, enter a paper report), the versions
+  with who/when/hash;
+- shared: who may do what (the gates and `Access`), the grid (`build_grid`, `header_rows`,
+  `grid_sections`, `shown_value`) and file downloads.
 
 Who may do what (portal.permissions, inherited down the agency tree): submit_periodic_report
 edits and submits, approve_periodic_report approves and returns, view_reports reads sent
@@ -28,43 +29,27 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from baocao import handling
 from baocao.definitions import ROMAN
-from baocao.models import (
-    AgencyReport,
-    FormColumn,
-    ReportAssignment,
-    ReportForm,
-    ReportingPeriod,
-    ReportVersion,
-    ValueType,
-)
+from baocao.models import AgencyReport, FormColumn, ReportForm, ReportingPeriod, ReportVersion
 from baocao.periodic import exports, selectors, services, validation
 from baocao.periodic import forms as f
-from baocao.periodic.deadlines import make_period
 from baocao.periodic.prefill import prefill
 from portal.errors import DomainError, NotFoundError
-from portal.models import Agency
-from portal.permissions import agencies_with_perm, agency_ids_with_perm
+from portal.permissions import agency_ids_with_perm
 
 SUBMIT = "portal.submit_periodic_report"
 APPROVE = "portal.approve_periodic_report"
 VIEW = "portal.view_reports"
 PAGE_SIZE = 50
-COMPLETION_PAGE_SIZE = 200  # a province's communes on one page (Khánh Hòa: 111)
-AGENCY_CHOICES = 1000
-TREND_PERIODS = 12
 
 NOT_FOUND = "Không tìm thấy báo cáo, hoặc Ông/Bà không có quyền xem báo cáo này."
-AGENCY_NOT_YOURS = "Đơn vị đã chọn không thuộc phạm vi Ông/Bà được xem báo cáo."
 ADMINS_ONLY = ("Chỉ quản trị hệ thống (có quyền sửa biểu mẫu báo cáo) được định nghĩa và giao "
                "biểu mẫu báo cáo định kỳ.")
 VIEWERS_ONLY = "Ông/Bà chưa được phân quyền xem báo cáo, chỉ số tại đơn vị nào."
@@ -84,14 +69,8 @@ INVALID_SUBMIT = ("Chưa trình được: báo cáo còn ô chưa hợp lệ ho�
                   "bên cạnh từng ô.")
 NO_DRAFT = "Báo cáo không có bản nháp để lưu; hãy lập báo cáo trước."
 NO_FILE = "Phiên bản này không có tệp lưu trữ."
-REMINDED = "Đã gửi nhắc nộp báo cáo tới %(count)s đơn vị."
-NOTHING_TO_REMIND = "Không có đơn vị nào cần nhắc: mọi đơn vị đã gửi báo cáo."
-FORM_SAVED = "Đã lưu biểu mẫu “%(code)s”."
-ASSIGNED = "Đã giao biểu “%(code)s” cho %(count)s đơn vị."
 NOT_SENT = (AgencyReport.Status.NOT_STARTED, AgencyReport.Status.DRAFT,
             AgencyReport.Status.SUBMITTED, AgencyReport.Status.RETURNED)
-BUCKET_BADGES = {selectors.SENT: "left-green", selectors.AWAITING: "left-amber",
-                 selectors.DRAFTING: "left-amber", selectors.NOT_STARTED: "left-red"}
 STATUS_BADGES = {
     AgencyReport.Status.NOT_STARTED: "left-red",
     AgencyReport.Status.DRAFT: "left-amber",
@@ -158,7 +137,7 @@ def get_report_for(user, pk: int) -> tuple[AgencyReport, Access]:
                           view=selectors.may_view_sent(user, report.agency))
 
 
-def _period_for(user, pk: int) -> ReportingPeriod:
+def period_for(user, pk: int) -> ReportingPeriod:
     try:
         return selectors.get_period_for(user, pk)
     except NotFoundError as exc:
@@ -198,7 +177,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 # --- one report -------------------------------------------------------------------------------
 
-def _lead(form: ReportForm) -> list[str]:
+def lead_headings(form: ReportForm) -> list[str]:
     """The headings before the form's own columns: TT, the row's name (and its unit)."""
     if form.layout == ReportForm.Layout.INDICATORS:
         return [exports.NUMBER_HEADING, exports.INDICATOR_HEADING, exports.UNIT_HEADING]
@@ -285,7 +264,7 @@ def header_rows(columns: list[FormColumn], lead: list[str]) -> dict:
     return {"top": top, "sub": sub, "numbers": numbers}
 
 
-def _sections(rows: list[dict]) -> list[dict]:
+def grid_sections(rows: list[dict]) -> list[dict]:
     """Consecutive rows of one section under one heading (marked I, II …); rows without a
     section (the total) under none. Rows are numbered within their section."""
     sections: list[dict] = []
@@ -300,7 +279,7 @@ def _sections(rows: list[dict]) -> list[dict]:
     return sections
 
 
-def _shown(value, rule: validation.CellRule) -> str:
+def shown_value(value, rule: validation.CellRule) -> str:
     """A value as printed: 12.500; 850,5; a text as it is."""
     if value is None or value == "":
         return ""
@@ -314,7 +293,7 @@ def _shown(value, rule: validation.CellRule) -> str:
 
 def _typed(value, rule: validation.CellRule) -> str:
     """A stored number as the officer types it, without thousands dots: 12500; 850,5."""
-    shown = _shown(value, rule)
+    shown = shown_value(value, rule)
     return shown.replace(".", "") if rule.is_number else shown
 
 
@@ -326,13 +305,12 @@ def _same(a, b) -> bool:
 
 
 def build_grid(form: ReportForm, content: Content, *, editable: bool,
-               posted: tuple[dict, dict] | None = None, errors: dict | None = None,
-               notes: bool = True) -> dict:
+               posted: tuple[dict, dict] | None = None, errors: dict | None = None) -> dict:
     """What the grid template needs: the header and the sections of rows with their cells
     (input name, value, note, the "tính từ hồ sơ" mark with the computed value, messages).
     `posted`: the values and notes just typed, shown again with `errors` next to the cells."""
     columns = list(form.columns.all())
-    lead = _lead(form)
+    lead = lead_headings(form)
     typed_values, typed_notes = posted or ({}, {})
     errors = errors or {}
     rows = _rows(form, content.rows)
@@ -354,14 +332,14 @@ def build_grid(form: ReportForm, content: Content, *, editable: bool,
                 "raw": (typed or "") if posted else _typed(value, rule),
                 "note": (typed_notes.get(key[0], {}).get(key[1], "") if posted
                          else (cell.note if cell else "")),
-                "shown": _shown(value, rule), "is_number": rule.is_number,
-                "prefilled": prefilled, "computed": _shown(computed, rule),
+                "shown": shown_value(value, rule), "is_number": rule.is_number,
+                "prefilled": prefilled, "computed": shown_value(computed, rule),
                 "changed": prefilled and value is not None and not _same(value, computed),
                 "errors": errors.get(key, []), "label": f"{row['label']} — {column.heading}",
             })
-    return {"header": header_rows(columns, lead), "sections": _sections(rows),
+    return {"header": header_rows(columns, lead), "sections": grid_sections(rows),
             "indicators": form.layout == ReportForm.Layout.INDICATORS, "editable": editable,
-            "notes": notes, "width": len(lead) + len(columns),
+            "width": len(lead) + len(columns),
             "general_errors": errors.get(validation.ALL, []),
             "prefill_as_of": content.as_of if content.computed else None}
 
@@ -403,8 +381,7 @@ def _report_context(request: HttpRequest, report: AgencyReport, access: Access, 
     paper = paper and may_paper
     if paper:
         content = _paper_content(report)
-        grid = build_grid(form, content, editable=True, posted=posted, errors=errors,
-                          notes=False)
+        grid = build_grid(form, content, editable=True, posted=posted, errors=errors)
     else:
         content = Content.of(version)
         grid = build_grid(form, content, posted=posted, errors=errors,
@@ -439,7 +416,7 @@ def _may_record_paper(report: AgencyReport, access: Access) -> bool:
 @login_required
 def report_page(request: HttpRequest, pk: int) -> HttpResponse:
     """One agency's report: GET shows it (?phien_ban=N an older version); POST runs one verb
-    (`action`): start, save, submit, approve, return, replace."""
+    (`action`): start, save, submit, approve, return, replace, paper."""
     report, access = get_report_for(request.user, pk)
     if request.method == "GET":
         context = _report_context(request, report, access,
@@ -507,13 +484,13 @@ def _paper(request, report, access) -> HttpResponse:
     submission, frozen and counted as sent (channel paper)."""
     form = report.period.assignment.form
     rows = _rows(form, _paper_content(report).rows if form.source else [])
-    values, _notes = f.read_grid(request.POST, [r["code"] for r in rows],
-                                 form.columns.values_list("code", flat=True))
+    values, notes = f.read_grid(request.POST, [r["code"] for r in rows],
+                                form.columns.values_list("code", flat=True))
     try:
-        services.record_paper_report(report=report, values=values, by=request.user,
-                                     note=request.POST.get("note", "").strip())
+        services.record_paper_report(report=report, values=values, notes=notes,
+                                     by=request.user, note=request.POST.get("note", "").strip())
     except services.ReportInvalid as exc:
-        context = _report_context(request, report, access, posted=(values, {}),
+        context = _report_context(request, report, access, posted=(values, notes),
                                   errors=exc.errors, paper=True)
         context["error"] = INVALID_SUBMIT
         return render(request, "baocao/periodic/report.html", context, status=400)
@@ -579,319 +556,12 @@ def version_export(request: HttpRequest, pk: int, number: int, fmt: str) -> Http
         raise Http404(NOT_FOUND)
     report, version = _frozen_version(request, pk, number)
     content = exports.report_xlsx(version) if fmt == "xlsx" else exports.report_pdf(version)
-    return _download(content, exports.file_name(
+    return download(content, exports.file_name(
         form=report.period.assignment.form, agency=report.agency, period=report.period,
         fmt=fmt, version=version), fmt)
 
 
-def _download(content: bytes, name: str, fmt: str) -> HttpResponse:
+def download(content: bytes, name: str, fmt: str) -> HttpResponse:
     response = HttpResponse(content, content_type=exports.CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
-
-
-# --- administrators: forms --------------------------------------------------------------------
-
-@require_GET
-@admin_required
-def form_list(request: HttpRequest) -> HttpResponse:
-    """Every form with its number of columns, rows and assignments; one query."""
-    forms_ = (ReportForm.objects
-              .annotate(column_count=Count("columns", distinct=True),
-                        row_count=Count("rows", distinct=True),
-                        assignment_count=Count("assignments", distinct=True))
-              .order_by("-is_active", "code"))
-    return render(request, "baocao/periodic/form_list.html", {"forms": forms_})
-
-
-@require_http_methods(["GET", "POST"])
-@admin_required
-def form_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    """Define a form (pk None) or edit one: header, columns, rows or indicators, rules."""
-    existing = get_object_or_404(ReportForm, pk=pk) if pk is not None else None
-    data = request.POST if request.method == "POST" else None
-    if existing is not None:
-        initial = {name: getattr(existing, name) for name in (
-            "code", "title", "legal_basis", "system", "period_kind", "layout", "source",
-            "unit_note", "description")}
-        header = f.FormHeaderForm(data, initial=initial, editing=True)
-        columns = f.ColumnFormSet(data, prefix="cot", initial=f.column_initial(existing))
-        rows = f.RowFormSet(data, prefix="dong", initial=f.row_initial(existing))
-        rules = f.RuleFormSet(data, prefix="quytac", initial=f.rule_initial(existing))
-    else:
-        header = f.FormHeaderForm(data)
-        columns = f.ColumnFormSet(data, prefix="cot")
-        rows = f.RowFormSet(data, prefix="dong")
-        rules = f.RuleFormSet(data, prefix="quytac")
-    problems: list[str] = []
-    if data is not None and all(x.is_valid() for x in (header, columns, rows, rules)):
-        problems = f.check_definition(header, columns, rows)
-        if not problems:
-            try:
-                saved = services.define_form(
-                    **header.cleaned_data,
-                    columns=columns.items(), rows=rows.items(), rules=rules.items(),
-                    by=request.user)
-            except DomainError as exc:
-                problems = [exc.message]
-            else:
-                messages.success(request, FORM_SAVED % {"code": saved.code})
-                return redirect("baocao:periodic_form_edit", pk=saved.pk)
-    status = 400 if data is not None else 200
-    return render(request, "baocao/periodic/form_edit.html", {
-        "existing": existing, "header": header, "columns": columns, "rows": rows,
-        "rules": rules, "problems": problems}, status=status)
-
-
-# --- administrators: assignments --------------------------------------------------------------
-
-@require_http_methods(["GET", "POST"])
-@admin_required
-def assignments(request: HttpRequest) -> HttpResponse:
-    """The assignments (form, agencies, receiver, deadline, first period) and a new one."""
-    initial = {"first_year": timezone.localdate().year}
-    if request.GET.get("bieu", "").isdigit():
-        initial["form"] = int(request.GET["bieu"])
-    form = f.AssignmentForm(request.POST or None, initial=initial)
-    error = ""
-    if request.method == "POST" and form.is_valid():
-        try:
-            assignment, count = _assign(form.cleaned_data, request.user)
-        except DomainError as exc:
-            error = exc.message
-        else:
-            messages.success(request, ASSIGNED % {"code": assignment.form.code,
-                                                  "count": count})
-            return redirect("baocao:periodic_assignments")
-    listed = (ReportAssignment.objects.select_related("form", "receiving_agency", "created_by")
-              .annotate(agency_count=Count("agencies", distinct=True),
-                        period_count=Count("periods", distinct=True))
-              .order_by("-is_active", "form__code", "-created_at"))
-    page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("trang"))
-    return render(request, "baocao/periodic/assignments.html", {
-        "form": form, "page": page, "error": error},
-        status=400 if request.method == "POST" else 200)
-
-
-def _assign(data: dict, by) -> tuple[ReportAssignment, int]:
-    """Assign from the form's period (year, number) chosen, to every agency of a level under
-    an agency or to the agencies picked."""
-    report_form: ReportForm = data["form"]
-    if data["scope"] == f.AssignmentForm.SCOPE_LEVEL:
-        agencies = list(services.agencies_at_level(data["level"], data["under"]))
-    else:
-        agencies = list(data["agencies"])
-    first = make_period(report_form.system, report_form.period_kind, data["first_year"],
-                        data["first_number"])
-    assignment = services.assign_form(
-        form=report_form, agencies=agencies, receiving_agency=data["receiving_agency"],
-        first_period_start=first.first_day,
-        deadline_working_days=data["deadline_working_days"],
-        remind_before_days=data["remind_before_days"],
-        remind_after_days=data["remind_after_days"], by=by)
-    return assignment, len(agencies)
-
-
-# --- report viewers: periods, completion, aggregate, trend ------------------------------------
-
-@require_GET
-@viewer_required
-def periods(request: HttpRequest) -> HttpResponse:
-    """The periods the viewer follows, newest first, each with "Đã gửi x/N", late and not
-    started; one page of 50 in a constant number of queries (one grouped count)."""
-    listed = selectors.periods_visible_to(request.user)
-    page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("trang"))
-    on_page = list(page.object_list)
-    counts = selectors.completion(on_page, request.user) if on_page else {}
-    return render(request, "baocao/periodic/periods.html", {
-        "page": page, "rows": [{"period": p, "done": counts.get(p.pk)} for p in on_page],
-        "now": timezone.now()})
-
-
-@require_GET
-@viewer_required
-def completion(request: HttpRequest, period_id: int) -> HttpResponse:
-    """Who has sent the period's report, who is late, who has not started ("Đã gửi
-    75/111"), one row per assigned agency the viewer follows, with reminders at one click."""
-    period = _period_for(request.user, period_id)
-    wanted = request.GET.get("loc", "")
-    if wanted not in (*selectors.BUCKET_LABELS, selectors.LATE):
-        wanted = ""
-    rows = selectors.completion_rows(period, request.user, bucket=wanted or None)
-    page = Paginator(rows, COMPLETION_PAGE_SIZE).get_page(request.GET.get("trang"))
-    done = selectors.completion(period, request.user)
-    return render(request, "baocao/periodic/completion.html", {
-        "period": period, "form": period.assignment.form, "done": done, "page": page,
-        "rows": [{"report": r, "label": selectors.bucket_label(r.bucket),
-                  "badge": BUCKET_BADGES.get(r.bucket, "")} for r in page.object_list],
-        "wanted": wanted, "filters": [*selectors.BUCKET_LABELS.items(),
-                                      (selectors.LATE, "Trễ hạn")],
-        "aggregate_agencies": _aggregate_choices(period, request.user),
-        "may_remind": done.unsent > 0,
-    })
-
-
-def _aggregate_choices(period: ReportingPeriod, user) -> list[Agency]:
-    """The agencies whose subtree may be aggregated: the viewer's agencies that are, or lie
-    above, an assigned agency (two queries)."""
-    viewable = agency_ids_with_perm(user, VIEW)
-    paths = period.reports.values_list("agency__path", flat=True)
-    prefixes = {path[:end] for path in paths
-                for end in range(Agency.steplen, len(path) + 1, Agency.steplen)}
-    if not prefixes:
-        return []
-    return [a for a in Agency.objects.filter(path__in=sorted(prefixes))
-            .only("name", "path", "depth").order_by("path") if a.pk in viewable]
-
-
-@require_POST
-@viewer_required
-def remind(request: HttpRequest, period_id: int) -> HttpResponse:
-    """Remind one agency (`report`) or every agency that has not sent yet, within the
-    viewer's agencies; the service records each reminder and writes the notifications."""
-    period = _period_for(request.user, period_id)
-    waiting = period.reports.filter(current_version__isnull=True,
-                                    agency__in=agencies_with_perm(request.user, VIEW))
-    raw = request.POST.get("report", "")
-    if raw:
-        waiting = waiting.filter(pk=int(raw) if raw.isdigit() else 0)
-    reports = list(waiting.select_related("agency", "period"))
-    if raw and not reports:
-        raise Http404(NOT_FOUND)
-    if not reports:
-        messages.info(request, NOTHING_TO_REMIND)
-    else:
-        count = services.remind(reports=reports, by=request.user, kind="manual")
-        messages.success(request, REMINDED % {"count": count})
-    return redirect(reverse("baocao:periodic_completion", args=[period.pk])
-                    + (f"?loc={request.POST['loc']}" if request.POST.get("loc") in
-                       selectors.BUCKET_LABELS else ""))
-
-
-def _viewable_agency(user, agency_id: int) -> Agency:
-    if agency_id not in agency_ids_with_perm(user, VIEW):
-        raise Http404(AGENCY_NOT_YOURS)
-    return get_object_or_404(Agency, pk=agency_id)
-
-
-@require_GET
-@viewer_required
-def aggregate(request: HttpRequest, period_id: int, agency_id: int) -> HttpResponse:
-    """The sent reports of an agency's subtree combined cell by cell (sum or average, per the
-    cell's rule), the agencies counted and missing, and the XLSX/PDF files (?xuat=xlsx|pdf)."""
-    period = _period_for(request.user, period_id)
-    agency = _viewable_agency(request.user, agency_id)
-    fmt = request.GET.get("xuat", "")
-    if fmt in ("xlsx", "pdf"):
-        maker = exports.aggregate_xlsx if fmt == "xlsx" else exports.aggregate_pdf
-        return _download(maker(period, agency, request.user), exports.file_name(
-            form=period.assignment.form, agency=agency, period=period, fmt=fmt), fmt)
-    found = selectors.aggregate(period, agency, request.user)
-    form = (ReportForm.objects.prefetch_related("columns", "rows")
-            .get(pk=period.assignment.form_id))
-    names = found["agencies"]
-    return render(request, "baocao/periodic/aggregate.html", {
-        "period": period, "form": form, "agency": agency,
-        "grid": _aggregate_grid(form, found),
-        "included": [names[pk] for pk in found["included"]],
-        "missing": [names[pk] for pk in found["missing"]],
-        "choices": _aggregate_choices(period, request.user),
-    })
-
-
-def _aggregate_grid(form: ReportForm, found: dict) -> dict:
-    columns = list(form.columns.all())
-    lead = _lead(form)
-    fixed = {r.code: r for r in form.rows.all()}
-    values = found["values"]
-    rows = []
-    for row in found["rows"]:
-        code = str(row["code"])
-        source = fixed.get(code, row)
-        rows.append({"code": code, "label": row.get("label") or code,
-                     "section": row.get("section", ""), "unit": row.get("unit", ""),
-                     "number": row.get("number", ""), "total": code == exports.TOTAL_ROW,
-                     "cells": [{"shown": _shown(values.get(code, {}).get(c.code),
-                                                validation.cell_rule(form, source, c)),
-                                "is_number": validation.cell_rule(form, source, c).is_number}
-                               for c in columns]})
-    return {"header": header_rows(columns, lead), "sections": _sections(rows),
-            "indicators": form.layout == ReportForm.Layout.INDICATORS, "editable": False,
-            "width": len(lead) + len(columns)}
-
-
-@require_GET
-@viewer_required
-def trend(request: HttpRequest) -> HttpResponse:
-    """One cell (an indicator) of a form across its last periods for one agency's subtree:
-    a line chart (the vendored Chart.js) and the same figures in a table."""
-    user = request.user
-    forms_ = list(ReportForm.objects.filter(assignments__isnull=False).distinct()
-                  .prefetch_related("columns", "rows").order_by("code"))
-    chosen = _pick(forms_, request.GET.get("bieu"))
-    agencies = list(Agency.objects.filter(pk__in=sorted(agency_ids_with_perm(user, VIEW)))
-                    .only("name", "path", "depth").order_by("path")[:AGENCY_CHOICES])
-    raw_agency = request.GET.get("co_quan", "")
-    if raw_agency:
-        agency = _viewable_agency(user, int(raw_agency) if raw_agency.isdigit() else 0)
-    else:
-        agency = agencies[0] if agencies else None
-    context: dict = {"forms": forms_, "chosen": chosen, "agencies": agencies,
-                     "agency": agency, "rows": [], "columns": [], "row": None,
-                     "column": None, "points": [], "chart": None, "periods": TREND_PERIODS}
-    if chosen is None:
-        return render(request, "baocao/periodic/trend.html", context)
-    rows = _trend_rows(chosen)
-    columns = [c for c in chosen.columns.all() if c.value_type != ValueType.TEXT]
-    row = _pick_code(rows, request.GET.get("dong"))
-    column = _pick_code(columns, request.GET.get("cot"))
-    context.update({"rows": rows, "columns": columns, "row": row, "column": column})
-    if agency is None or row is None or column is None:
-        return render(request, "baocao/periodic/trend.html", context)
-    points = selectors.trend(chosen, row["code"], column.code, agency, user,
-                             periods=TREND_PERIODS)
-    rule = validation.cell_rule(chosen, row["source"], column)
-    label = row["label"] + (f" — {column.heading}" if len(columns) > 1 else "")
-    context.update({
-        "points": [{"point": p, "shown": _shown(p.value, rule)} for p in points],
-        "series_label": label, "unit": row.get("unit", ""),
-        "chart": {"labels": [_short_label(p.label) for p in points], "series": [{
-            "label": label, "rate": rule.value_type == ValueType.PERCENT,
-            "data": [None if p.value is None else float(p.value) for p in points]}]},
-    })
-    return render(request, "baocao/periodic/trend.html", context)
-
-
-def _trend_rows(form: ReportForm) -> list[dict]:
-    """The rows a trend can follow: the form's indicators, or for a computable form the rows
-    of its latest sent version (fields by level and the total)."""
-    fixed = [r for r in form.rows.all() if r.value_type != ValueType.TEXT
-             or form.layout != ReportForm.Layout.INDICATORS]
-    if fixed:
-        return [{"code": r.code, "label": r.label, "unit": r.unit, "source": r} for r in fixed]
-    latest = (ReportVersion.objects.filter(report__period__assignment__form=form,
-                                           status=ReportVersion.Status.APPROVED)
-              .order_by("-pk").values_list("rows", flat=True).first()) or []
-    return [{"code": str(r["code"]), "label": r.get("label") or str(r["code"]), "unit": "",
-             "source": r} for r in latest]
-
-
-def _short_label(label: str) -> str:
-    """"Quý IV/2026 (15/09/2026 – 14/12/2026)" → "Quý IV/2026" for the chart's axis."""
-    return label.split(" (", 1)[0]
-
-
-def _pick(items: list, raw: str | None):
-    """The item of that pk, or the first when nothing was asked for."""
-    if not raw:
-        return items[0] if items else None
-    return next((i for i in items if str(i.pk) == raw), None)
-
-
-def _pick_code(items: list, raw: str | None):
-    def code(item):
-        return item["code"] if isinstance(item, dict) else item.code
-
-    if raw:
-        return next((i for i in items if code(i) == raw), None)
-    return items[0] if items else None

@@ -1,5 +1,5 @@
 """The reminder to an agency about its periodic report (issue 10): before the deadline, after
-it, or at one click by the provincial office. baocao.periodic.services.REMINDER_TEMPLATE keeps
+it, or at one click by the provincial office. baocao.periodic.reminders.REMINDER_TEMPLATE keeps
 the same text as the built-in fallback (a test keeps the two equal)."""
 
 from django.db import migrations

@@ -173,6 +173,11 @@ def test_a_quarter_of_the_handling_results_form_from_assignment_to_district_aggr
         assert version.decided_by == officers["leader_a1"]
         assert version.content_sha256 in sent_page
         assert version.file_sha256
+        told = Notification.objects.get(template_code="periodic_report_submitted")
+        assert (told.recipient, told.subject) == (
+            officers["leader_a1"].email,
+            "[Cổng Một Cửa] Báo cáo II.06a/VPCP/KSTT Quý IV/2026 của "
+            f"{a1.name} chờ duyệt")
 
         # 3. The province sees 1 of 4 sent and reminds the other three at one click.
         office = logged_in(officers["office"])

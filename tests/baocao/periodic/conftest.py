@@ -3,7 +3,7 @@ Agency permissions, a manual indicator form with a sum rule, the seeded GRIS for
 assignment with its opened period and reports, and a helper that sends a report through the
 real services (start → save draft → submit → approve).
 
-Everything is reached through baocao.periodic.services (STYLE.md §4.10: state through
+Everything is reached through baocao.periodic.setup and .services (STYLE.md §4.10: state through
 services). Time: the period used everywhere is Quý IV/2026 (15/09/2026 – 14/12/2026, GRIS),
 opened at OPEN_AT; its deadline is 2 working days after the cut-off, 16/12/2026 17:00 local.
 
@@ -25,7 +25,7 @@ from guardian.shortcuts import assign_perm
 
 from baocao.definitions import gris_period
 from baocao.models import AgencyReport, ReportAssignment, ReportForm, ReportingPeriod
-from baocao.periodic import services
+from baocao.periodic import services, setup
 from portal.calendar import TZ
 from portal.choices import AgencyLevel, Role
 from portal.models import Agency
@@ -185,7 +185,7 @@ def indicator_values(position: int) -> dict[str, dict[str, str]]:
 def indicator_form(people) -> ReportForm:
     """A manual INDICATORS form (quarterly, GRIS cut-offs) with a sum rule DS = DS_NAM + DS_NU,
     integers, a decimal (ha), a percentage averaged up the tree and an optional text."""
-    return services.define_form(
+    return setup.define_form(
         code=INDICATOR_CODE, title="Một số chỉ tiêu kinh tế – xã hội (thử nghiệm)",
         period_kind="quarter", layout=ReportForm.Layout.INDICATORS, system="gris",
         legal_basis="Thử nghiệm", unit_note="", description="",
@@ -230,7 +230,7 @@ def assign(form: ReportForm, agencies: list[Agency], receiving: Agency, by,
            now: dt.datetime = OPEN_AT) -> Setup:
     """Assign the form from Quý IV/2026 on, at `now` (which opens every started period:
     at OPEN_AT that is Quý IV/2026 and Quý I/2027, which started on 15/12/2026)."""
-    assignment = services.assign_form(
+    assignment = setup.assign_form(
         form=form, agencies=agencies, receiving_agency=receiving,
         first_period_start=FIRST_PERIOD_START, deadline_working_days=2,
         remind_before_days=1, remind_after_days=1, by=by, now=now)

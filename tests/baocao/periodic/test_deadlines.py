@@ -1,5 +1,5 @@
 """Periods, deadlines and reminders of periodic reports on the working-day calendar
-(baocao/periodic/deadlines.py, services.send_due_reminders / remind): a weekend or a holiday
+(baocao/periodic/deadlines.py, reminders.send_due_reminders / remind): a weekend or a holiday
 after the cut-off pushes the deadline; reminders go out before and after the deadline on
 working days, at most once per report, kind and day, and never for a sent report."""
 
@@ -10,7 +10,7 @@ import time_machine
 
 from baocao.definitions import gris_period
 from baocao.models import AgencyReport, ReportReminder
-from baocao.periodic import deadlines, jobs, services
+from baocao.periodic import deadlines, jobs, reminders, services
 from baocao.periodic.deadlines import AFTER, BEFORE, deadline_for, reminder_days, reminder_kind
 from portal.calendar import TZ, build_calendar, clear_calendar_cache
 from portal.choices import CalendarDayKind, Role
@@ -147,7 +147,7 @@ def test_no_reminder_on_a_day_off_nor_after_the_window():
 
 # --- the reminder job ---------------------------------------------------------------------------
 
-def reminders(kind=None):
+def reminder_rows(kind=None):
     rows = ReportReminder.objects.all()
     return rows.filter(kind=kind) if kind else rows
 
@@ -164,21 +164,21 @@ def setup(indicator_setup, people):
 
 
 def test_the_job_reminds_every_agency_before_the_deadline_once_a_day(setup, people):
-    assert services.send_due_reminders(now=local(2026, 12, 14, 8, 0)) == {"before": 0,
+    assert reminders.send_due_reminders(now=local(2026, 12, 14, 8, 0)) == {"before": 0,
                                                                           "after": 0}
-    first = services.send_due_reminders(now=local(2026, 12, 15, 8, 0))
-    again = services.send_due_reminders(now=local(2026, 12, 15, 14, 0))
+    first = reminders.send_due_reminders(now=local(2026, 12, 15, 8, 0))
+    again = reminders.send_due_reminders(now=local(2026, 12, 15, 14, 0))
     assert first == {"before": 3, "after": 0}
     assert again == {"before": 0, "after": 0}  # at most one per report, kind and day
-    assert reminders().count() == 3
+    assert reminder_rows().count() == 3
     assert reminded_agencies(setup, "before", dt.date(2026, 12, 15)) == {
         "UBND xã A1", "UBND xã A2", "UBND xã A3"}
-    assert services.send_due_reminders(now=local(2026, 12, 16, 8, 0)) == {"before": 3,
+    assert reminders.send_due_reminders(now=local(2026, 12, 16, 8, 0)) == {"before": 3,
                                                                           "after": 0}
 
 
 def test_reminders_go_to_the_agencys_reporters_and_leaders(setup, people):
-    services.send_due_reminders(now=local(2026, 12, 15, 8, 0))
+    reminders.send_due_reminders(now=local(2026, 12, 15, 8, 0))
     a1 = setup.reports[setup.assignment.agencies.get(name="UBND xã A1")]
     reminder = ReportReminder.objects.get(report=a1)
     assert reminder.recipients == ["reporter_a1@example.vn", "leader_a1@example.vn"]
@@ -205,15 +205,15 @@ def test_after_the_deadline_only_agencies_that_have_not_sent_are_reminded(setup,
     # a2 submitted but the leader has not approved yet: not sent
     send_report(setup.report(a2), indicator_values(1), reporter=people.other_reporter,
                 approve=False)
-    assert services.send_due_reminders(now=local(2026, 12, 17, 8, 0)) == {"before": 0,
+    assert reminders.send_due_reminders(now=local(2026, 12, 17, 8, 0)) == {"before": 0,
                                                                           "after": 2}
     assert reminded_agencies(setup, "after", dt.date(2026, 12, 17)) == {"UBND xã A2",
                                                                         "UBND xã A3"}
     assert not ReportReminder.objects.filter(report=setup.reports[a1]).exists()
     # Saturday: nothing; Monday: again
-    assert services.send_due_reminders(now=local(2026, 12, 19, 8, 0)) == {"before": 0,
+    assert reminders.send_due_reminders(now=local(2026, 12, 19, 8, 0)) == {"before": 0,
                                                                           "after": 0}
-    assert services.send_due_reminders(now=local(2026, 12, 21, 8, 0)) == {"before": 0,
+    assert reminders.send_due_reminders(now=local(2026, 12, 21, 8, 0)) == {"before": 0,
                                                                           "after": 2}
 
 
@@ -242,10 +242,10 @@ def test_the_provincial_office_reminds_at_one_click_any_day(setup, people):
     a1, a2, a3 = setup.reports
     send_report(setup.report(a1), indicator_values(0))
     with time_machine.travel(local(2026, 12, 19, 10, 0), tick=False):  # a Saturday
-        count = services.remind(reports=list(setup.reports.values()), by=people.province_office)
-        again = services.remind(reports=[setup.reports[a2]], by=people.province_office)
+        count = reminders.remind(reports=list(setup.reports.values()), by=people.province_office)
+        again = reminders.remind(reports=[setup.reports[a2]], by=people.province_office)
     assert (count, again) == (2, 1)  # the sent report is skipped; manual ones are not capped
-    manual = reminders("manual")
+    manual = reminder_rows("manual")
     assert manual.count() == 3
     assert {r.sent_by for r in manual} == {people.province_office}
     assert Notification.objects.filter(recipient="reporter_a2@example.vn").count() == 2
@@ -256,6 +256,6 @@ def test_a_reporter_cannot_remind_and_an_office_only_in_its_subtree(setup, peopl
     district_b_office = make_officer(province.district_b, Role.REPORT_VIEWER)
     for outsider in (people.reporter, district_b_office):
         with pytest.raises(services.ReportForbidden):
-            services.remind(reports=[setup.reports[a1]], by=outsider)
-    assert services.remind(reports=[setup.reports[a1]], by=people.district_office) == 1
+            reminders.remind(reports=[setup.reports[a1]], by=outsider)
+    assert reminders.remind(reports=[setup.reports[a1]], by=people.district_office) == 1
     assert ReportReminder.objects.get().sent_by == people.district_office

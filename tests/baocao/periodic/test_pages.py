@@ -90,11 +90,11 @@ def queries_of(client, url) -> int:
 def add_commune(tree, setup, name):
     """One more commune in the assignment; the opening job gives it its reports of the
     periods already open."""
-    from baocao.periodic import services
+    from baocao.periodic.setup import open_periods
 
     commune = AgencyFactory(parent=tree.district, name=name, level=AgencyLevel.COMMUNE)
     setup.assignment.agencies.add(commune)
-    services.open_periods(now=SEND_AT)
+    open_periods(now=SEND_AT)
     return commune
 
 
@@ -371,6 +371,27 @@ def test_the_province_office_enters_a_paper_report_on_the_communes_behalf(indica
                        ).status_code == 403  # already sent
 
 
+def test_a_paper_report_takes_a_note_per_cell(indicator_setup, three_level_tree, people):
+    a3 = indicator_setup.report(three_level_tree.communes[2])
+    office = as_user(people.province_office)
+    page = text(office.get(report_url(a3) + "?nhap_giay=1"))
+    assert 'name="n|DS|value"' in page
+    assert 'name="n|LUA|value"' in page
+    response = office.post(report_url(a3), grid_post(
+        {"DS": {"value": "7300"}}, action="paper",
+        notes={"DS": {"value": "Theo số liệu của công an xã"}}))
+    assert response.status_code == 400  # the other cells are missing
+    assert "Theo số liệu của công an xã</textarea>" in text(response)  # typed again
+    page = text(office.post(report_url(a3), grid_post(
+        indicator_values(2), action="paper",
+        notes={"LUA": {"value": "Ước tính của phòng Kinh tế"}}), follow=True))
+    assert "Đã ghi nhận báo cáo giấy của đơn vị" in page
+    version = ReportVersion.objects.get(report=a3)
+    assert ReportValue.objects.get(version=version, row="LUA").note == (
+        "Ước tính của phòng Kinh tế")
+    assert "Ghi chú: Ước tính của phòng Kinh tế" in page
+
+
 def test_a_paper_handling_report_is_entered_over_the_computed_figures(handling_setup,
                                                                       three_level_tree,
                                                                       people):
@@ -617,22 +638,21 @@ def test_the_completion_and_period_pages_cost_the_same_queries_for_more_agencies
 
 def test_the_form_and_assignment_lists_cost_constant_queries(indicator_setup,
                                                              three_level_tree, people):
-    from baocao.periodic import services
+    from baocao.periodic.setup import assign_form, define_form
 
     client = as_user(people.admin)
     forms_url, assignments_url = (reverse("baocao:periodic_forms"),
                                   reverse("baocao:periodic_assignments"))
     few = (queries_of(client, forms_url), queries_of(client, assignments_url))
     for n in range(3):
-        form = services.define_form(
+        form = define_form(
             code=f"TEST.THEM.{n}", title=f"Biểu thêm {n}", period_kind="month",
             layout=ReportForm.Layout.INDICATORS, columns=[],
             rows=[{"code": "A", "label": "Chỉ tiêu A", "unit": "người"}], rules=[],
             by=people.admin)
-        services.assign_form(form=form, agencies=three_level_tree.communes,
-                             receiving_agency=three_level_tree.root,
-                             first_period_start=dt.date(2026, 11, 15), by=people.admin,
-                             now=SEND_AT)
+        assign_form(form=form, agencies=three_level_tree.communes,
+                    receiving_agency=three_level_tree.root,
+                    first_period_start=dt.date(2026, 11, 15), by=people.admin, now=SEND_AT)
     assert (queries_of(client, forms_url), queries_of(client, assignments_url)) == few
     assert "TEST.THEM.2" in text(client.get(assignments_url))
 

@@ -1,12 +1,14 @@
-"""The verbs of periodic reporting (baocao/periodic/services.py): defining and seeding forms,
-assigning them and opening periods (idempotent), drafts, submission with every rule checked,
+"""The verbs of periodic reporting: defining and seeding forms, assigning them and opening
+periods, idempotent (baocao/periodic/setup.py); drafts, submission with every rule checked,
 freezing and versioning (a submitted report cannot be edited; a new version keeps the old),
-approval, return, replacement, paper reports, and who may do each."""
+approval, return, replacement, paper reports with their notes, no orphan PDF when a verb fails
+(baocao/periodic/services.py); and who may do each."""
 
 import datetime as dt
 import hashlib
 import importlib
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -23,8 +25,10 @@ from baocao.models import (
     ReportValue,
     ReportVersion,
 )
-from baocao.periodic import jobs, services
+from baocao.periodic import jobs, notices, reminders, services, setup
 from baocao.periodic.services import ReportForbidden, ReportInvalid
+from baocao.periodic.validation import ALL
+from hoso.models import private_storage
 from portal.calendar import TZ
 from portal.choices import AgencyLevel, Role
 from portal.errors import InvalidInput
@@ -61,8 +65,14 @@ def numbers(version):
     return {(v.row, v.column): v.number for v in version.values.all() if v.number is not None}
 
 
-def a1_report(setup):
-    return setup.report(next(iter(setup.reports)))
+def stored_files() -> list[Path]:
+    """The files in this test's private storage (conftest gives each test its own)."""
+    root = Path(private_storage.location)
+    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+
+
+def a1_report(assigned):
+    return assigned.report(next(iter(assigned.reports)))
 
 
 # --- forms ---------------------------------------------------------------------------------------
@@ -83,7 +93,7 @@ def test_an_administrator_defines_an_indicator_form_with_its_rules(indicator_for
 
 def test_a_rule_naming_an_unknown_row_is_refused_and_nothing_is_created(people):
     with pytest.raises(InvalidInput) as caught:
-        services.define_form(
+        setup.define_form(
             code="CT.LOI", title="Biểu lỗi", period_kind="month", layout="indicators",
             columns=[], rows=[{"code": "A", "label": "Chỉ tiêu A"}],
             rules=[{"kind": "sum", "axis": "row", "target": "A", "parts": ["B"]}],
@@ -106,7 +116,7 @@ def test_a_bad_form_definition_says_what_is_wrong(people, field, value, message)
             "layout": "indicators", "columns": [], "rows": [{"code": "A", "label": "A"}],
             "rules": [], field: value}
     with pytest.raises(InvalidInput) as caught:
-        services.define_form(**spec, by=people.admin)
+        setup.define_form(**spec, by=people.admin)
     assert message in caught.value.message
 
 
@@ -114,7 +124,7 @@ def test_only_a_provincial_administrator_defines_forms(people, three_level_tree)
     commune_admin = make_officer(three_level_tree.communes[0], Role.ADMINISTRATOR)
     for user in (people.province_office, people.reporter, commune_admin):
         with pytest.raises(ReportForbidden):
-            services.define_form(code="CT.X", title="X", period_kind="month",
+            setup.define_form(code="CT.X", title="X", period_kind="month",
                                  layout="indicators", columns=[],
                                  rows=[{"code": "A", "label": "A"}], rules=[], by=user)
     assert not ReportForm.objects.filter(code="CT.X").exists()
@@ -128,11 +138,11 @@ def test_redefining_a_form_replaces_its_rows_but_never_drops_a_row_in_use(
             "layout": "indicators", "columns": [{"code": "value", "heading": "Số liệu"}],
             "rules": [], "by": people.admin}
     with pytest.raises(InvalidInput) as caught:
-        services.define_form(**spec, rows=INDICATOR_ROWS[:3])
+        setup.define_form(**spec, rows=INDICATOR_ROWS[:3])
     assert caught.value.code == "form_in_use"
     assert "LUA" in caught.value.message
     assert form.rows.count() == len(INDICATOR_ROWS)
-    services.define_form(**spec, rows=[*INDICATOR_ROWS,
+    setup.define_form(**spec, rows=[*INDICATOR_ROWS,
                                        {"code": "MOI", "label": "Chỉ tiêu mới"}])
     form.refresh_from_db()
     assert form.title == "Tên mới"
@@ -203,12 +213,12 @@ def test_seeding_is_idempotent_and_keeps_an_administrators_edits(handling_form):
 def test_the_reminder_template_is_installed_with_the_built_in_text(db):
     migration = importlib.import_module("portal.migrations.0014_periodic_report_templates")
     assert {k: v for k, v in migration.TEMPLATE.items() if k != "code"} == \
-        services.REMINDER_TEMPLATE
-    MessageTemplate.objects.filter(code=services.REMINDER_CODE).delete()
+        reminders.REMINDER_TEMPLATE
+    MessageTemplate.objects.filter(code=reminders.REMINDER_CODE).delete()
     migration.create_template(django_apps, None)
-    row = MessageTemplate.objects.get(code=services.REMINDER_CODE)
-    assert {field: getattr(row, field) for field in services.REMINDER_TEMPLATE} == \
-        services.REMINDER_TEMPLATE
+    row = MessageTemplate.objects.get(code=reminders.REMINDER_CODE)
+    assert {field: getattr(row, field) for field in reminders.REMINDER_TEMPLATE} == \
+        reminders.REMINDER_TEMPLATE
 
 
 # --- assignments and periods ----------------------------------------------------------------
@@ -228,10 +238,10 @@ def test_assigning_opens_every_started_period_with_a_report_per_agency(indicator
 
 def test_opening_periods_is_idempotent_and_opens_each_period_when_it_starts(indicator_setup):
     assignment = indicator_setup.assignment
-    assert services.open_periods(now=OPEN_AT) == 0
-    assert services.open_periods(now=local(2027, 3, 14, 23, 59)) == 0
-    assert services.open_periods(now=local(2027, 3, 15, 0, 15)) == 1  # Quý II/2027 starts
-    assert services.open_periods(now=local(2027, 3, 15, 0, 15)) == 0
+    assert setup.open_periods(now=OPEN_AT) == 0
+    assert setup.open_periods(now=local(2027, 3, 14, 23, 59)) == 0
+    assert setup.open_periods(now=local(2027, 3, 15, 0, 15)) == 1  # Quý II/2027 starts
+    assert setup.open_periods(now=local(2027, 3, 15, 0, 15)) == 0
     assert assignment.periods.count() == 3
     assert AgencyReport.objects.filter(period__assignment=assignment).count() == 9
 
@@ -245,20 +255,20 @@ def test_the_opening_job_runs_through_the_registry_and_is_idempotent(indicator_s
 def test_an_agency_added_to_an_assignment_gets_the_open_periods_reports(indicator_setup,
                                                                         province):
     indicator_setup.assignment.agencies.add(province.commune_b1)
-    services.open_periods(now=OPEN_AT)
+    setup.open_periods(now=OPEN_AT)
     assert AgencyReport.objects.filter(agency=province.commune_b1).count() == 2
 
 
 def test_an_inactive_assignment_opens_nothing(indicator_setup):
     ReportAssignment.objects.filter(pk=indicator_setup.assignment.pk).update(is_active=False)
-    assert services.open_periods(now=local(2027, 3, 15, 1, 0)) == 0
+    assert setup.open_periods(now=local(2027, 3, 15, 1, 0)) == 0
 
 
 def test_every_commune_of_the_province(three_level_tree, province):
-    communes = services.agencies_at_level(AgencyLevel.COMMUNE, province.root)
+    communes = setup.agencies_at_level(AgencyLevel.COMMUNE, province.root)
     assert [a.name for a in communes] == ["UBND xã A1", "UBND xã A2", "UBND xã A3",
                                           "UBND xã B1", "UBND phường mới"]
-    assert services.agencies_at_level(AgencyLevel.COMMUNE, province.district_a).count() == 3
+    assert setup.agencies_at_level(AgencyLevel.COMMUNE, province.district_a).count() == 3
 
 
 def test_assigning_needs_view_reports_on_every_agency(indicator_form, people, three_level_tree,
@@ -275,11 +285,11 @@ def test_assigning_needs_view_reports_on_every_agency(indicator_form, people, th
 
 def test_assigning_refuses_bad_input(indicator_form, people, three_level_tree):
     with pytest.raises(InvalidInput, match="Chọn ít nhất một đơn vị"):
-        services.assign_form(form=indicator_form, agencies=[],
+        setup.assign_form(form=indicator_form, agencies=[],
                              receiving_agency=three_level_tree.root,
                              first_period_start=FIRST_PERIOD_START, by=people.province_office)
     with pytest.raises(InvalidInput, match="Số ngày làm việc phải từ 0 đến 60"):
-        services.assign_form(form=indicator_form, agencies=three_level_tree.communes,
+        setup.assign_form(form=indicator_form, agencies=three_level_tree.communes,
                              receiving_agency=three_level_tree.root, deadline_working_days=99,
                              first_period_start=FIRST_PERIOD_START, by=people.province_office)
 
@@ -546,6 +556,61 @@ def test_a_paper_report_is_checked_like_a_submission(indicator_setup, people):
     with pytest.raises(ReportForbidden):
         services.record_paper_report(report=report, values=indicator_values(0),
                                      by=people.reporter)
+
+
+def test_a_paper_report_keeps_the_cells_notes(indicator_setup, people):
+    report = a1_report(indicator_setup)
+    version = services.record_paper_report(
+        report=report, values=indicator_values(0), by=people.province_office,
+        notes={"LUA": {"value": "Ước tính của phòng Kinh tế"}, "DS": {"value": ""}})
+    assert {(v.row, v.column): v.note for v in version.values.all() if v.note} == {
+        ("LUA", "value"): "Ước tính của phòng Kinh tế"}
+    assert "Ước tính của phòng Kinh tế" in services.canonical_content(version).decode()
+
+
+def test_paper_notes_go_only_on_the_forms_cells(indicator_setup, people):
+    report = a1_report(indicator_setup)
+    for notes in ({"KHONG_CO": {"value": "Ghi chú"}}, {"DS": {"cot_la": "Ghi chú"}}):
+        with pytest.raises(ReportInvalid) as caught:
+            services.record_paper_report(report=report, values=indicator_values(0),
+                                         notes=notes, by=people.province_office)
+        assert caught.value.errors == {ALL: [services.BAD_NOTES]}
+    with pytest.raises(InvalidInput, match="Ghi chú phải theo từng ô"):
+        services.record_paper_report(report=report, values=indicator_values(0),
+                                     notes={"DS": "không theo ô"}, by=people.province_office)
+    assert not ReportVersion.objects.filter(report=report).exists()
+
+
+# --- no orphan file -----------------------------------------------------------------------------
+
+def broken(*args, **kwargs):
+    raise RuntimeError("máy chủ thư không phản hồi")
+
+
+def test_a_submission_that_fails_after_storing_its_pdf_leaves_no_file(indicator_setup, people,
+                                                                      monkeypatch):
+    report = a1_report(indicator_setup)
+    services.save_draft(report=report, values=indicator_values(0), by=people.reporter)
+    monkeypatch.setattr(notices, "tell_submitted", broken)  # runs after the PDF is stored
+    with pytest.raises(RuntimeError):
+        services.submit_report(report=report, by=people.reporter)
+    assert stored_files() == []
+    version = ReportVersion.objects.get(report=report)
+    assert (version.status, version.file.name, version.file_sha256) == ("draft", "", "")
+    monkeypatch.undo()
+    submitted = services.submit_report(report=report, by=people.reporter)
+    assert stored_files() == [Path(private_storage.path(submitted.file.name))]
+
+
+def test_a_paper_report_that_fails_after_storing_its_pdf_leaves_no_file(indicator_setup,
+                                                                        people, monkeypatch):
+    report = a1_report(indicator_setup)
+    monkeypatch.setattr(services, "_mark_sent", broken)  # runs after the PDF is stored
+    with pytest.raises(RuntimeError):
+        services.record_paper_report(report=report, values=indicator_values(0),
+                                     by=people.province_office)
+    assert stored_files() == []
+    assert not ReportVersion.objects.filter(report=report).exists()
 
 
 def test_a_two_level_province_works_the_same(two_level_setup, two_level_people):
