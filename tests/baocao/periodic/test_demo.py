@@ -12,6 +12,7 @@ from portal import demo
 from portal.calendar import TZ
 from portal.choices import AgencyLevel
 from portal.models import Agency
+from tests.baocao.periodic.conftest import seed_report_forms
 
 pytestmark = pytest.mark.django_db
 
@@ -19,6 +20,7 @@ NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=TZ)  # in the GRIS month of Decembe
 
 
 def test_the_demo_assigns_the_forms_and_sends_some_reports_online_and_on_paper():
+    seed_report_forms()  # a live-server test may have flushed what the migration seeded
     demo.seed_demo()
     outcome = seed_periodic(NOW)
     handling = ReportAssignment.objects.get(form__code=HANDLING_FORM)
