@@ -219,8 +219,10 @@ def headline_kpis() -> list:
 def headline(period: defs.Period, agency_ids: list[int]) -> list[dict]:
     """The headline KPI cards: value, numerator/denominator, target, met or not."""
     cards = []
-    for kpi in headline_kpis():
-        value = kpis.compute(kpi.id, period, agency_ids)
+    shown = headline_kpis()
+    values = kpis.compute_many([k.id for k in shown], period, agency_ids)
+    for kpi in shown:
+        value = values[kpi.id]
         cards.append({
             "kpi": kpi, "value": value.value, "text": kpi_text(kpi, value.value),
             "numerator": vi_number(value.numerator), "denominator": vi_number(value.denominator),
@@ -234,9 +236,10 @@ def comparison(period_a: defs.Period, period_b: defs.Period, agency_ids: list[in
                cards_a: list[dict]) -> list[dict]:
     """KPI, period A, period B, change (in points for a rate)."""
     rows = []
+    values_b = kpis.compute_many([c["kpi"].id for c in cards_a], period_b, agency_ids)
     for card in cards_a:
         kpi = card["kpi"]
-        b = kpis.compute(kpi.id, period_b, agency_ids).value
+        b = values_b[kpi.id].value
         a = card["value"]
         change = None if a is None or b is None else Decimal(a) - Decimal(b)
         if change is None:

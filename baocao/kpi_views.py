@@ -97,8 +97,9 @@ def kpi_list(request: HttpRequest) -> HttpResponse:
     period, keep, error = _period(request)
     scope = {**keep, **({"co_quan": chosen.pk} if chosen else {})}
     rows = []
+    values = kpis.compute_many(kpis.KPIS, period, ids)
     for kpi in kpis.KPIS.values():
-        found = kpis.compute(kpi.id, period, ids)
+        found = values[kpi.id]
         rows.append({
             "kpi": kpi, "found": found, "meets": kpi.meets_target(found.value),
             "numerator_url": urlencode({**scope, "chi_so": kpi.id, "phan": "tu_so"}),

@@ -11,6 +11,8 @@ Public API (the dashboards, the snapshots and the 766 score code against it):
   ONE query per KPI — the counts grouped by the dossier's agency, joined to the ancestors by
   the materialised path (``portal_agency.path LIKE ancestor.path || '%'``) and summed per
   ancestor, never a query per agency;
+- ``compute_many(kpi_ids, period, agency_ids)``: the same values for several KPIs, those over
+  the same rows sharing one query (the dashboards' headline);
 - ``dossier_ids_behind(kpi_id, period, agency_ids, part)``: the dossiers behind the numerator
   or the denominator (a lazy queryset for a paginated drill-down list);
 - ``procedures_behind(...)``: the same for the one KPI that counts procedures;
@@ -567,6 +569,36 @@ def compute(kpi_id: str, period: Period, agency_ids: Iterable[int] | None) -> Kp
     """The KPI over the agencies (already expanded to their subtrees; None: the province).
     One query."""
     return get_kpi(kpi_id).compute(period, agency_ids)
+
+
+def compute_many(kpi_ids: Iterable[str], period: Period,
+                 agency_ids: Iterable[int] | None) -> dict[str, KpiValue]:
+    """Several KPIs over the same agencies, as compute() gives them, in fewer scans: plain
+    KPIs over the same rows (same model, agency and `rows` definition — e.g. the online and
+    the digitised share of the dossiers received) share one aggregate query with a FILTER
+    pair each; the others are computed alone."""
+    wanted = [get_kpi(k) for k in kpi_ids]
+    ids = None if agency_ids is None else sorted(set(agency_ids))
+    groups: dict[tuple, list[Kpi]] = {}
+    for kpi in wanted:
+        if type(kpi) is Kpi:
+            groups.setdefault((kpi.model, kpi.agency_lookup, kpi.rows), []).append(kpi)
+        else:
+            groups[(kpi.id,)] = [kpi]
+    out: dict[str, KpiValue] = {}
+    for members in groups.values():
+        first = members[0]
+        if len(members) == 1:
+            out[first.id] = first.compute(period, ids)
+            continue
+        aggregates = {"den": Count("pk")}
+        for n, kpi in enumerate(members):
+            aggregates[f"num{n}"] = kpi._aggregates(period)["num"]
+        row = (first._queryset(period).filter(first._of_agencies(ids))
+               .aggregate(**aggregates))
+        for n, kpi in enumerate(members):
+            out[kpi.id] = kpi.result(row[f"num{n}"], row["den"])
+    return {kpi.id: out[kpi.id] for kpi in wanted}
 
 
 def _covering_paths(paths: list[str]) -> list[str]:

@@ -14,7 +14,7 @@ Figures (medians of BENCH_REPORTS_REPEAT runs, default 3, after one warm-up):
   13 COUNT(*) FILTER columns grouped by level, by field and in total (GROUPING SETS) over the
   same subtree, reading the same two index-only halves (finished after the start, not
   finished) as an expert would. Target: ≤ 1.5× the raw SQL and under 2 s for the province at 1M.
-- `reports_headline_p50`: the dashboard's four headline rates (`baocao.kpis.compute`) for the
+- `reports_headline_p50`: the dashboard's four headline rates (`baocao.kpis.compute_many`) for the
   province; the baseline is one hand-written query counting their numerators and
   denominators.
 - `reports_snapshot_s`: one `take_snapshot` (every KPI × every agency); the baseline re-runs
@@ -221,7 +221,7 @@ def measure() -> list[str]:
     ids = list(Agency.objects.filter(path__startswith=province.path)
                .values_list("pk", flat=True))
     params = {**period.sql_params, "path": f"{province.path}%"}
-    headline = _median(lambda: [kpis.compute(k, period, ids) for k in HEADLINE], repeat)
+    headline = _median(lambda: kpis.compute_many(HEADLINE, period, ids), repeat)
     raw = _median(lambda: _raw(RAW_HEADLINE, params), repeat)
     lines += [f"BENCH reports_headline_p50 {headline * 1000:.0f} ms",
               f"BENCH reports_headline_raw_p50 {raw * 1000:.0f} ms",

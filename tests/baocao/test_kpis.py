@@ -383,3 +383,14 @@ def test_the_papers_and_procedures_behind_a_kpi(province, dossiers, procedures):
     behind = dossier_ids_behind("online_procedures_with_dossiers", NOVEMBER,
                                 subtree(province.district_a), "numerator")
     assert set(behind) == {dossiers[n] for n in (1, 5, 8, 9, 16)}
+
+
+def test_compute_many_gives_compute_for_every_kpi_in_fewer_queries(province, dossiers):
+    ids = list(Agency.objects.filter(path__startswith=province.district_a.path)
+               .values_list("pk", flat=True))
+    alone = {k: kpis.compute(k, NOVEMBER, ids) for k in kpis.KPIS}
+    with CaptureQueriesContext(connection) as together:
+        many = kpis.compute_many(kpis.KPIS, NOVEMBER, ids)
+    assert many == alone
+    assert list(many) == list(kpis.KPIS)
+    assert len(together.captured_queries) < len(kpis.KPIS)
