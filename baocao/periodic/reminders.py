@@ -67,6 +67,29 @@ _REMINDER_SQL = (f"INSERT INTO {_REMINDER_TABLE} (report_id, kind, day, sent_at,
                  "ON CONFLICT DO NOTHING RETURNING id, report_id")
 
 
+def _record(found: list[AgencyReport], kind: str, day: dt.date, now: dt.datetime, by,
+            people: dict) -> dict[int, int]:
+    """Insert one ReportReminder per report, skipping those already sent today for a
+    scheduled kind; {report id: reminder id} of the rows inserted. One statement on
+    PostgreSQL; on the SQLite demo of `make run` a portable insert and a read back."""
+    sent_by = by.pk if by is not None else None
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_REMINDER_SQL, [
+                [r.pk for r in found], [kind] * len(found), [day] * len(found),
+                [now] * len(found), [sent_by] * len(found),
+                [json.dumps([p[2] for p in people[r.agency_id]]) for r in found]])
+            return {report_id: pk for pk, report_id in cursor.fetchall()}
+    before = set(ReportReminder.objects.filter(report__in=found, kind=kind, day=day)
+                 .values_list("pk", flat=True))
+    ReportReminder.objects.bulk_create(
+        [ReportReminder(report=r, kind=kind, day=day, sent_at=now, sent_by_id=sent_by,
+                        recipients=[p[2] for p in people[r.agency_id]]) for r in found],
+        ignore_conflicts=True)
+    return dict(ReportReminder.objects.filter(report__in=found, kind=kind, day=day)
+                .exclude(pk__in=before).values_list("report_id", "pk"))
+
+
 @transaction.atomic
 def remind(*, reports: Iterable[AgencyReport], by=None, kind: str = "manual",
            now: dt.datetime | None = None) -> int:
@@ -93,12 +116,7 @@ def remind(*, reports: Iterable[AgencyReport], by=None, kind: str = "manual",
     people = notices.recipients({r.agency for r in found}, (SUBMIT_PERM, APPROVE_PERM),
                                 mailbox=True)
     day = now.astimezone(TZ).date()
-    with connection.cursor() as cursor:
-        cursor.execute(_REMINDER_SQL, [
-            [r.pk for r in found], [kind] * len(found), [day] * len(found),
-            [now] * len(found), [by.pk if by is not None else None] * len(found),
-            [json.dumps([p[2] for p in people[r.agency_id]]) for r in found]])
-        created = {report_id: pk for pk, report_id in cursor.fetchall()}
+    created = _record(found, kind, day, now, by, people)
     template = find_template(REMINDER_CODE) or MessageTemplate(code=REMINDER_CODE,
                                                                 **REMINDER_TEMPLATE)
     for report in found:
