@@ -391,16 +391,21 @@ SQL_RESOLVED_ON_TIME = f"({SQL_RESOLVED} AND NOT {_SQL_LATE} AND NOT {_SQL_EARLY
 SQL_IN_PROGRESS = (f"({SQL_HANDLED} AND (d.finished_at IS NULL OR d.finished_at >= %(end)s "
                    f"OR d.status NOT IN ({SQL_FINISHED})))")
 _SR = SupplementRequest._meta.db_table
-# _overdue_at as SQL: the supplement history is read only for the few dossiers that have one
-_SQL_OPEN_OVERDUE = (  # the model's table name and constants, no input
-    "(CASE WHEN d.supplement_count = 0 THEN COALESCE(d.due_at < %(as_of)s, FALSE) ELSE "  # noqa: S608
-    f"COALESCE(EXISTS (SELECT 1 FROM {_SR} s WHERE s.dossier_id = d.id AND s.number >= 2 "
-    "AND s.requested_at < %(as_of)s) "
-    f"OR (COALESCE((SELECT s.due_at_before FROM {_SR} s WHERE s.dossier_id = d.id "
-    "AND s.requested_at >= %(as_of)s ORDER BY s.number LIMIT 1), d.due_at) < %(as_of)s "
-    f"AND NOT EXISTS (SELECT 1 FROM {_SR} s WHERE s.dossier_id = d.id "
-    "AND s.requested_at < %(as_of)s "
-    "AND (s.received_at IS NULL OR s.received_at >= %(as_of)s))), FALSE) END)")
+# _overdue_at as SQL. The supplement history at `as_of`, per dossier that has one, as a small
+# derived table the report query LEFT JOINs as `s` ON s.dossier_id = d.id (a hash join keeps
+# the aggregate parallel; correlated subqueries in the FILTERs would not):
+SQL_SUPPLEMENTS_AT = (  # the model's table name and constants, no input
+    "SELECT dossier_id, "  # noqa: S608
+    "bool_or(number >= 2 AND requested_at < %(as_of)s) AS second_before, "
+    "bool_or(requested_at < %(as_of)s AND (received_at IS NULL "
+    "OR received_at >= %(as_of)s)) AS paused_then, "
+    "(array_agg(due_at_before ORDER BY number) "
+    "FILTER (WHERE requested_at >= %(as_of)s))[1] AS due_then "
+    f"FROM {_SR} GROUP BY dossier_id")
+_SQL_OPEN_OVERDUE = (
+    "(CASE WHEN s.dossier_id IS NULL THEN COALESCE(d.due_at < %(as_of)s, FALSE) ELSE "
+    "COALESCE(s.second_before OR (COALESCE(s.due_then, d.due_at) < %(as_of)s "
+    "AND NOT s.paused_then), FALSE) END)")
 SQL_IN_PROGRESS_OVERDUE = f"({SQL_IN_PROGRESS} AND {_SQL_OPEN_OVERDUE})"
 SQL_IN_PROGRESS_WITHIN = f"({SQL_IN_PROGRESS} AND NOT {_SQL_OPEN_OVERDUE})"
 

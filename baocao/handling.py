@@ -127,7 +127,7 @@ _COUNTS = ",\n  ".join(f"COUNT(*) FILTER (WHERE {d.COLUMN_SQL[c]})" for c in COU
 # finished after the start, the unfinished), disjoint, so UNION ALL; SQL_HANDLED then keeps
 # those received before the end.
 _REPORT_COLUMNS = ("id, received_at, finished_at, deciding_agency_id, procedure_id, channel, "
-                   "status, due_at, counted_overdue, supplement_count")
+                   "status, due_at, counted_overdue")
 _TABLE = Dossier._meta.db_table
 _HANDLED_ROWS = " UNION ALL ".join(  # constants and the model's table name, no input
     f"SELECT {_REPORT_COLUMNS} FROM {_TABLE} WHERE {condition}"  # noqa: S608
@@ -138,6 +138,7 @@ SELECT GROUPING(a.level), GROUPING(p.field_id), a.level, p.field_id,
 FROM ({_HANDLED_ROWS}) d
 JOIN {Agency._meta.db_table} a ON a.id = d.deciding_agency_id
 JOIN {Procedure._meta.db_table} p ON p.id = d.procedure_id
+LEFT JOIN ({d.SQL_SUPPLEMENTS_AT}) s ON s.dossier_id = d.id
 WHERE a.path LIKE %(path)s AND {d.SQL_HANDLED}
 GROUP BY GROUPING SETS ((a.level), (p.field_id), ())
 """  # noqa: S608 — table names from the models, fragments are constants, values parameters

@@ -42,16 +42,9 @@ HEADLINE = ("online_dossiers", "online_procedures_with_dossiers", "digitised_dos
             "on_time")
 
 # overdue at the period's end (or now), rebuilt from the supplement history when there is one
-RAW_OVERDUE = """(CASE WHEN d.supplement_count = 0 THEN COALESCE(d.due_at < %(as_of)s, FALSE)
-  ELSE COALESCE(EXISTS (SELECT 1 FROM hoso_supplementrequest s WHERE s.dossier_id = d.id
-                        AND s.number >= 2 AND s.requested_at < %(as_of)s)
-    OR (COALESCE((SELECT s.due_at_before FROM hoso_supplementrequest s
-                  WHERE s.dossier_id = d.id AND s.requested_at >= %(as_of)s
-                  ORDER BY s.number LIMIT 1), d.due_at) < %(as_of)s
-        AND NOT EXISTS (SELECT 1 FROM hoso_supplementrequest s WHERE s.dossier_id = d.id
-                        AND s.requested_at < %(as_of)s
-                        AND (s.received_at IS NULL OR s.received_at >= %(as_of)s))),
-    FALSE) END)"""
+RAW_OVERDUE = """(CASE WHEN s.dossier_id IS NULL THEN COALESCE(d.due_at < %(as_of)s, FALSE)
+  ELSE COALESCE(s.second_before OR (COALESCE(s.due_then, d.due_at) < %(as_of)s
+                                    AND NOT s.paused_then), FALSE) END)"""
 
 RAW_HANDLING = """
 SELECT GROUPING(a.level), GROUPING(p.field_id), a.level, p.field_id,
@@ -82,14 +75,21 @@ SELECT GROUPING(a.level), GROUPING(p.field_id), a.level, p.field_id,
   COUNT(*) FILTER (WHERE (d.finished_at IS NULL OR d.finished_at >= %(end)s)
                    AND {overdue})
 FROM (SELECT id, received_at, finished_at, deciding_agency_id, procedure_id, channel, status,
-             due_at, counted_overdue, supplement_count FROM hoso_dossier
+             due_at, counted_overdue FROM hoso_dossier
       WHERE finished_at >= %(start)s
       UNION ALL
       SELECT id, received_at, finished_at, deciding_agency_id, procedure_id, channel, status,
-             due_at, counted_overdue, supplement_count FROM hoso_dossier
+             due_at, counted_overdue FROM hoso_dossier
       WHERE finished_at IS NULL) d
 JOIN portal_agency a ON a.id = d.deciding_agency_id
 JOIN tthc_procedure p ON p.id = d.procedure_id
+LEFT JOIN (SELECT dossier_id,
+                  bool_or(number >= 2 AND requested_at < %(as_of)s) AS second_before,
+                  bool_or(requested_at < %(as_of)s AND (received_at IS NULL
+                          OR received_at >= %(as_of)s)) AS paused_then,
+                  (array_agg(due_at_before ORDER BY number)
+                     FILTER (WHERE requested_at >= %(as_of)s))[1] AS due_then
+           FROM hoso_supplementrequest GROUP BY dossier_id) s ON s.dossier_id = d.id
 WHERE a.path LIKE %(path)s AND d.received_at IS NOT NULL AND d.received_at < %(end)s
   AND (d.finished_at IS NULL OR d.finished_at >= %(start)s)
 GROUP BY GROUPING SETS ((a.level), (p.field_id), ())
